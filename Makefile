@@ -1,0 +1,40 @@
+# Two commands on a fresh machine:  `make run` (install + main job)  and  `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATASETS ?= ../shared/datasets
+SAMPLES := $(DATASETS)/stackexchange-samples
+PREPARE := $(BIN)/multilabeltext prepare --force
+
+.PHONY: run install prepare-samples test bench lint clean
+
+run: install prepare-samples  ## install, then prepare the real sample data under $(DATASETS) into data/
+
+install: $(VENV)/.installed  ## the pinned environment (requirements.txt) plus this package, editable
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+prepare-samples: install
+	$(PREPARE) $(DATASETS)/pythonquestions-sample/predictions_for_plotly.csv --out data/pythonquestions-sample \
+	    --text-column clean --label-column Actual --id-column ParentId
+	$(PREPARE) $(DATASETS)/so-titles/so_titles.tsv --out data/so-titles --text-column title --label-column tags
+	$(PREPARE) $(DATASETS)/cooking-stackexchange/cooking.stackexchange.txt --out data/cooking
+	$(PREPARE) $(SAMPLES)/beer_se_AaronNie_Posts.xml --out data/beer --top-n 20
+	$(PREPARE) $(SAMPLES)/so_sede_Maelys0903_QueryResults.csv $(SAMPLES)/so_sede_lalloretpilou_QueryResults.csv \
+	    --out data/stackoverflow-sede --top-n 20 --min-tag-count 5
+
+test: install  ## the test suite (reads ../shared/datasets; a few minutes)
+	$(BIN)/python -m pytest
+
+bench: install  ## prepare at the full Kaggle pythonquestions size (builds a ~2 GB dump under /tmp)
+	$(BIN)/python bench/bench_prepare.py
+
+lint: install
+	$(BIN)/ruff check multilabeltext tests bench processing.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

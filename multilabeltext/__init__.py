@@ -1,0 +1,35 @@
+"""multilabeltext: multi-label text classification, with Stack Overflow tag prediction as its showcase.
+
+The public API is small and imports lazily, so ``import multilabeltext`` (and ``--help``) stays instant.
+
+Example:
+    >>> import multilabeltext as mlt
+    >>> mlt.tokenize("Sorting a pandas DataFrame")
+    ['sorting', 'pandas', 'dataframe']
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "prepare": "multilabeltext.data.prepare",
+    "PrepareResult": "multilabeltext.data.prepare",
+    "load_dataset": "multilabeltext.data.dataset",
+    "read_manifest": "multilabeltext.data.dataset",
+    "PrepareConfig": "multilabeltext.config",
+    "TokenizerConfig": "multilabeltext.config",
+    "Tokenizer": "multilabeltext.data.tokenizer",
+    "tokenize": "multilabeltext.data.tokenizer",
+    "MultilabeltextError": "multilabeltext.errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'multilabeltext' has no attribute {name!r}")

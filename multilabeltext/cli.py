@@ -1,0 +1,197 @@
+"""The command line: each command parses options, calls one library function, prints the result.
+
+Library errors (:class:`~multilabeltext.errors.MultilabeltextError`) become a short message and exit
+code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .errors import MultilabeltextError
+
+app = typer.Typer(
+    name="multilabeltext",
+    help="Multi-label text classification, with Stack Overflow tag prediction as its showcase.\n\n"
+         "The flow: prepare (raw dump -> dataset dir) -> word2vec -> train -> evaluate / predict / report.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+PREPARE_HELP = """Prepare a dataset directory from a Stack Overflow / Stack Exchange dump or any labelled table.
+
+Reads [bold]Kaggle[/bold] pythonquestions CSVs (Questions.csv + Tags.csv \\[+ Answers.csv]), Stack Exchange \
+[bold]Posts.xml[/bold] dumps, [bold]Posts.csv[/bold] / Data Explorer exports (Title,Body,Tags), [bold]fastText[/bold] \
+`__label__` files, or generic [bold]CSV/TSV/JSONL/Parquet[/bold] tables; cleans HTML, keeps the tags you choose, \
+splits train/validation/test (iterative stratification keeps rare tags in every part), and writes Parquet rows, \
+labels.json and manifest.json into OUT atomically.
+
+[bold]Examples[/bold]
+
+  The 2018 tutorial's setup (top 10 tags after python, title + body + answers):
+  [cyan]multilabeltext prepare data/pythonquestions/Questions.csv --out data/pyq --top-n 10 --exclude-tag python[/cyan]
+
+  A Stack Exchange site dump, questions only, code blocks dropped:
+  [cyan]multilabeltext prepare Posts.xml --out data/beer --fields title,body --drop-code[/cyan]
+
+  A table with its own split column:
+  [cyan]multilabeltext prepare so_titles.tsv --out data/so --text-column title --label-column tags --split column[/cyan]
+"""
+
+
+def _fail(error: MultilabeltextError) -> None:
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console.print(f"[bold red]Error:[/bold red] {error.where + ': ' if error.where else ''}{error.what}",
+                  markup=True)
+    if error.fix:
+        console.print(f"[bold]Fix:[/bold] {error.fix}")
+    raise typer.Exit(error.exit_code)
+
+
+def _run(fn, *args, **kwargs):
+    """Call a library function, turning its errors (and Ctrl-C) into messages and exit codes."""
+    try:
+        return fn(*args, **kwargs)
+    except MultilabeltextError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        print("Interrupted: nothing was written.", file=sys.stderr)
+        raise typer.Exit(130) from None
+
+
+def _csv_list(value: Optional[str]) -> Optional[list[str]]:
+    return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
+
+
+def prepare_command(
+    inputs: Annotated[list[Path], typer.Argument(
+        help="Input file(s) of one format, or a directory holding Questions.csv / Posts.xml / Posts.csv.",
+        show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Dataset directory to write (refused if it holds "
+                                      "data, unless --force).", show_default=False)],
+    config: Annotated[Optional[Path], typer.Option(help="TOML file of prepare options (see "
+                                                   "multilabeltext/defaults/prepare.toml); options given here "
+                                                   "override it.", rich_help_panel="Configuration")] = None,
+    format: Annotated[Optional[str], typer.Option(help="auto | kaggle | posts-xml | posts-csv | fasttext | table "
+                                                  "\\[default: auto]", rich_help_panel="Reading")] = None,
+    encoding: Annotated[Optional[str], typer.Option(help="Text encoding of the input \\[default: latin-1 for Kaggle "
+                                                    "CSVs that are not UTF-8, else utf-8]",
+                                                    rich_help_panel="Reading")] = None,
+    text_column: Annotated[Optional[list[str]], typer.Option(help="Table: text column (repeat to join several) "
+                                                             "\\[default: text, or title + body]",
+                                                             rich_help_panel="Reading")] = None,
+    label_column: Annotated[Optional[str], typer.Option(help="Table: label column \\[default: tags / labels / label]",
+                                                        rich_help_panel="Reading")] = None,
+    id_column: Annotated[Optional[str], typer.Option(help="Table: id column \\[default: id, else row number]",
+                                                     rich_help_panel="Reading")] = None,
+    label_delimiter: Annotated[Optional[str], typer.Option(help="Table: separator of labels in a cell \\[default: "
+                                                           "detect lists, <a><b>, |a|b|, commas, spaces]",
+                                                           rich_help_panel="Reading")] = None,
+    html: Annotated[Optional[bool], typer.Option("--html/--no-html", help="Are texts HTML? \\[default: yes for Stack "
+                                                 "Exchange formats, no for tables and fastText]",
+                                                 rich_help_panel="Reading", show_default=False)] = None,
+    strict: Annotated[Optional[bool], typer.Option("--strict", help="Stop at the first malformed row instead of "
+                                                   "skipping and counting it.", rich_help_panel="Reading",
+                                                   show_default=False)] = None,
+    fields: Annotated[Optional[str], typer.Option(help="Text fields to join, comma-separated: title,body,answers "
+                                                  "\\[default: all three]", rich_help_panel="Text")] = None,
+    max_answers: Annotated[Optional[int], typer.Option(help="Join at most this many answers per question, best "
+                                                       "score first \\[default: all]", rich_help_panel="Text")] = None,
+    drop_code: Annotated[Optional[bool], typer.Option("--drop-code/--keep-code", help="Drop <pre> code blocks "
+                                                      "(inline <code> is kept) \\[default: keep]",
+                                                      rich_help_panel="Text", show_default=False)] = None,
+    dedupe: Annotated[Optional[bool], typer.Option("--dedupe/--no-dedupe", help="Drop questions identical to an "
+                                                   "earlier one \\[default: dedupe]", rich_help_panel="Text",
+                                                   show_default=False)] = None,
+    top_n: Annotated[Optional[int], typer.Option(help="Keep the N most frequent tags (after exclusions) "
+                                                 "\\[default: all]", rich_help_panel="Tags")] = None,
+    exclude_tag: Annotated[Optional[list[str]], typer.Option(help="Tag to leave out (repeatable); the tutorial left "
+                                                             "out 'python'", rich_help_panel="Tags")] = None,
+    min_tag_count: Annotated[Optional[int], typer.Option(help="Keep only tags on at least this many questions "
+                                                         "\\[default: 1]", rich_help_panel="Tags")] = None,
+    split: Annotated[Optional[str], typer.Option(help="iterative (stratified) | column (the data's own) | none "
+                                                 "\\[default: iterative]", rich_help_panel="Split")] = None,
+    split_column: Annotated[Optional[str], typer.Option(help="Column holding train/validation/test with --split "
+                                                        "column \\[default: split]", rich_help_panel="Split")] = None,
+    split_ratios: Annotated[Optional[str], typer.Option(help="train,validation,test fractions \\[default: "
+                                                        "0.8,0.1,0.1]", rich_help_panel="Split")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed of the split \\[default: 13]",
+                                                rich_help_panel="Split")] = None,
+    tutorial_artifacts: Annotated[Optional[bool], typer.Option(
+        "--tutorial-artifacts", help="Also write the 2018 tutorial's artifacts (label matrix .npy, class names, "
+        "token lists) under OUT/tutorial/", rich_help_panel="Output", show_default=False)] = None,
+    jobs: Annotated[Optional[int], typer.Option(help="Worker processes for cleaning; 0 = one per core "
+                                                "\\[default: 0]", rich_help_panel="Output")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUT if it already holds a dataset.",
+                                        rich_help_panel="Output")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary; print only OUT.",
+                                        rich_help_panel="Output")] = False,
+) -> None:
+    from .config import PrepareConfig
+    from .data.prepare import prepare
+    from .progress import set_quiet
+
+    set_quiet(quiet)
+    given = {
+        "format": format, "encoding": encoding, "text_columns": text_column or None, "label_column": label_column,
+        "id_column": id_column, "label_delimiter": label_delimiter, "html": html, "strict": strict,
+        "fields": _csv_list(fields), "max_answers": max_answers, "drop_code": drop_code, "dedupe": dedupe,
+        "top_n": top_n, "exclude_tags": exclude_tag or None, "min_tag_count": min_tag_count, "split": split,
+        "split_column": split_column, "split_ratios": _csv_ratios(split_ratios), "seed": seed,
+        "tutorial_artifacts": tutorial_artifacts, "jobs": jobs,
+    }
+    given = {k: v for k, v in given.items() if v is not None}
+    base = _run(PrepareConfig.from_toml, config) if config else PrepareConfig()
+    settings = _run(lambda: PrepareConfig.from_dict({**base.to_dict(), **given}, source="the command line"))
+    result = _run(prepare, inputs, out, settings, force=force)
+    if quiet:
+        print(result.out)
+        return
+    from .summary import print_prepare_summary
+
+    print_prepare_summary(result)
+
+
+def _csv_ratios(value: Optional[str]):
+    if value is None:
+        return None
+    try:
+        return [float(v) for v in value.split(",")]
+    except ValueError:
+        _fail(MultilabeltextError(f"--split-ratios must be three numbers, got {value!r}.",
+                                  fix="pass e.g. --split-ratios 0.8,0.1,0.1."))
+
+
+app.command("prepare", help=PREPARE_HELP, no_args_is_help=True)(prepare_command)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        print(f"multilabeltext {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
+                                               help="Print the version and exit.")] = False) -> None:
+    """Multi-label text classification, with Stack Overflow tag prediction as its showcase."""
+
+
+def processing_main() -> None:
+    """Entry point of ``processing.py``: the ``prepare`` command on its own, same options."""
+    single = typer.Typer(add_completion=False, rich_markup_mode="rich", pretty_exceptions_enable=False)
+    single.command(help=PREPARE_HELP, no_args_is_help=True)(prepare_command)
+    single()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,184 @@
+"""Settings: one dataclass per stage, validated on creation, to and from dict and TOML.
+
+The commented defaults live in ``multilabeltext/defaults/*.toml``; a test keeps them equal to the
+dataclass defaults.
+
+Example:
+    >>> cfg = PrepareConfig(top_n=10, exclude_tags=["python"])
+    >>> PrepareConfig.from_dict(cfg.to_dict()) == cfg
+    True
+    >>> PrepareConfig(top_n=0)
+    Traceback (most recent call last):
+    ...
+    multilabeltext.errors.ConfigError: top_n must be a positive number of tags (or unset for all tags), got 0. Fix: pass --top-n 10, say, or leave it out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, get_type_hints
+
+from .errors import ConfigError
+
+FORMATS = ("auto", "kaggle", "posts-xml", "posts-csv", "fasttext", "table")
+FIELDS = ("title", "body", "answers")
+SPLITS = ("train", "validation", "test")
+SPLIT_METHODS = ("iterative", "column", "none")
+
+
+class Settings:
+    """Mixin: dict/TOML round-trips for (possibly nested) settings dataclasses."""
+
+    section: ClassVar[str] = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (nested dataclasses become dicts; ``None`` values are kept)."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "settings"):
+        """Build from a dict, refusing unknown keys with the list of known ones."""
+        hints = get_type_hints(cls)
+        known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ConfigError(f"unknown option(s) {', '.join(unknown)} in {source}.",
+                              fix=f"use only: {', '.join(known)}.")
+        kwargs = {}
+        for name, value in data.items():
+            sub = hints[name]
+            if isinstance(sub, type) and issubclass(sub, Settings) and isinstance(value, dict):
+                value = sub.from_dict(value, source=f"{source} [{name}]")
+            kwargs[name] = value
+        return cls(**kwargs)
+
+    def to_toml(self) -> str:
+        """TOML text (``None`` values are left out, as TOML has no null)."""
+        import tomli_w
+
+        def drop_none(d: dict) -> dict:
+            return {k: drop_none(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}
+
+        return tomli_w.dumps(drop_none(self.to_dict()))
+
+    @classmethod
+    def from_toml(cls, path: str | Path):
+        """Read settings from a TOML file; a top-level ``[section]`` table named like the stage is accepted."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError("config file not found.", path=path, fix="check the --config path.") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"not valid TOML: {exc}.", path=path,
+                              fix="compare with multilabeltext/defaults/*.toml.") from None
+        if cls.section and set(data) == {cls.section}:
+            data = data[cls.section]
+        return cls.from_dict(data, source=str(path))
+
+    def replace(self, **changes):
+        """A copy with some values changed (validated again)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+
+def _check(ok: bool, what: str, fix: str) -> None:
+    if not ok:
+        raise ConfigError(what, fix=fix)
+
+
+@dataclass(frozen=True)
+class TokenizerConfig(Settings):
+    """How text becomes tokens; saved with every dataset and model so all stages tokenize alike.
+
+    Example:
+        >>> TokenizerConfig().to_dict()
+        {'lowercase': True, 'remove_stopwords': True, 'min_length': 1}
+    """
+
+    section: ClassVar[str] = "tokenizer"
+    lowercase: bool = True
+    remove_stopwords: bool = True
+    min_length: int = 1
+
+    def __post_init__(self):
+        _check(isinstance(self.min_length, int) and self.min_length >= 1,
+               f"min_length must be an integer >= 1, got {self.min_length!r}.", "use min_length = 1.")
+
+
+@dataclass(frozen=True)
+class PrepareConfig(Settings):
+    """Options of the ``prepare`` stage (raw dump -> dataset directory).
+
+    Example:
+        >>> PrepareConfig(fields=["title"]).fields
+        ('title',)
+    """
+
+    section: ClassVar[str] = "prepare"
+    # reading
+    format: str = "auto"
+    encoding: str | None = None
+    text_columns: tuple[str, ...] = ()
+    label_column: str | None = None
+    id_column: str | None = None
+    label_delimiter: str | None = None
+    html: bool | None = None
+    strict: bool = False
+    # text
+    fields: tuple[str, ...] = FIELDS
+    max_answers: int | None = None
+    drop_code: bool = False
+    dedupe: bool = True
+    # tags
+    top_n: int | None = None
+    exclude_tags: tuple[str, ...] = ()
+    min_tag_count: int = 1
+    # split
+    split: str = "iterative"
+    split_column: str | None = None
+    split_ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    seed: int = 13
+    # output and execution
+    tutorial_artifacts: bool = False
+    jobs: int = 0
+    tokenizer: TokenizerConfig = field(default_factory=TokenizerConfig)
+
+    def __post_init__(self):
+        # accept lists (from TOML/JSON) and store tuples so the config stays hashable and comparable
+        for name in ("text_columns", "fields", "exclude_tags", "split_ratios"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            object.__setattr__(self, name, tuple(value))
+        if isinstance(self.tokenizer, dict):
+            object.__setattr__(self, "tokenizer", TokenizerConfig.from_dict(self.tokenizer))
+        _check(self.format in FORMATS, f"format must be one of {', '.join(FORMATS)}, got {self.format!r}.",
+               "pass --format auto to detect it from the files.")
+        bad = [f for f in self.fields if f not in FIELDS]
+        _check(not bad and len(self.fields) > 0,
+               f"fields must be some of {', '.join(FIELDS)}, got {', '.join(self.fields) or 'none'}.",
+               "pass e.g. --fields title,body.")
+        _check(self.top_n is None or (isinstance(self.top_n, int) and self.top_n > 0),
+               f"top_n must be a positive number of tags (or unset for all tags), got {self.top_n!r}.",
+               "pass --top-n 10, say, or leave it out.")
+        _check(isinstance(self.min_tag_count, int) and self.min_tag_count >= 1,
+               f"min_tag_count must be an integer >= 1, got {self.min_tag_count!r}.", "pass --min-tag-count 5, say.")
+        _check(self.max_answers is None or (isinstance(self.max_answers, int) and self.max_answers >= 0),
+               f"max_answers must be >= 0 (or unset for all), got {self.max_answers!r}.", "pass --max-answers 3, say.")
+        _check(self.split in SPLIT_METHODS,
+               f"split must be one of {', '.join(SPLIT_METHODS)}, got {self.split!r}.",
+               "use --split iterative (stratified), --split column (the data's own), or --split none.")
+        ratios = self.split_ratios
+        _check(len(ratios) == 3 and all(isinstance(r, (int, float)) and r >= 0 for r in ratios)
+               and abs(sum(ratios) - 1.0) < 1e-6 and ratios[0] > 0,
+               f"split_ratios must be three non-negative fractions (train, validation, test) summing to 1, "
+               f"got {', '.join(map(str, ratios))}.", "pass --split-ratios 0.8,0.1,0.1.")
+        object.__setattr__(self, "split_ratios", tuple(float(r) for r in ratios))
+        _check(isinstance(self.jobs, int) and self.jobs >= 0,
+               f"jobs must be >= 0 (0 = one per CPU core), got {self.jobs!r}.", "pass --jobs 2, say.")
+        _check(isinstance(self.seed, int), f"seed must be an integer, got {self.seed!r}.", "pass --seed 13.")
+        _check(self.label_delimiter is None or len(self.label_delimiter) > 0,
+               "label_delimiter must not be empty.", "pass e.g. --label-delimiter '|' or leave it out.")

@@ -1,0 +1,136 @@
+"""The dataset directory: Parquet rows per split, ``labels.json`` and ``manifest.json``, written atomically.
+
+Layout (format version 1)::
+
+    DIR/manifest.json      what made it: sources (size, sha256), options, counts, label frequencies, file hashes
+    DIR/labels.json        the kept tags, sorted; their order is the column order of every label matrix
+    DIR/train.parquet      columns id (str), text (str), tags (list of str), split (str), row (source position)
+    DIR/validation.parquet
+    DIR/test.parquet
+    DIR/tutorial/          only with --tutorial-artifacts: labels.npy, classes.json, ids.json, sentences.jsonl
+
+Example:
+    >>> ds = load_dataset("data/so-titles", split="train")   # doctest: +SKIP
+    >>> ds.columns.tolist()                                   # doctest: +SKIP
+    ['id', 'text', 'tags', 'split', 'row']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..config import SPLITS
+from ..errors import DatasetExistsError, DatasetFormatError
+
+FORMAT_NAME = "multilabeltext-dataset"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+LABELS = "labels.json"
+
+
+def split_file(directory: str | Path, split: str) -> Path:
+    return Path(directory) / f"{split}.parquet"
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
+    """Hex SHA-256 of a file, read in chunks (hashlib releases the GIL, so this can run in a thread)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+@contextmanager
+def atomic_directory(out: str | Path, *, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary sibling directory that replaces ``out`` only if the block succeeds.
+
+    Refuses an ``out`` that already holds files unless ``force``; an interrupted or failed run leaves
+    ``out`` as it was and removes the temporary directory.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DatasetExistsError("the output path exists and is a file.", path=out,
+                                 fix="choose a directory path for --out.")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        what = "a dataset" if (out / MANIFEST).exists() else "files"
+        raise DatasetExistsError(f"the output directory already holds {what}.", path=out,
+                                 fix="pass --force to replace it, or choose another --out directory.")
+    if out.is_dir() and any(out.iterdir()) and force and not (out / MANIFEST).exists():
+        raise DatasetExistsError("the output directory holds files that are not a dataset; --force only "
+                                 "replaces a dataset directory, to never delete other data.", path=out,
+                                 fix="choose another --out directory, or empty this one yourself.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_manifest(directory: str | Path) -> dict:
+    """The manifest of a dataset directory, checked for format and version."""
+    directory = Path(directory)
+    path = directory / MANIFEST
+    if not directory.is_dir():
+        raise DatasetFormatError("dataset directory not found.", path=directory,
+                                 fix="run `multilabeltext prepare ... --out DIR` first, then pass that DIR.")
+    if not path.exists():
+        raise DatasetFormatError("not a dataset directory (no manifest.json).", path=directory,
+                                 fix="pass a directory written by `multilabeltext prepare`.")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DatasetFormatError(f"manifest.json is not valid JSON ({exc.msg}).", path=path,
+                                 fix="prepare the dataset again with --force.") from None
+    if manifest.get("format") != FORMAT_NAME:
+        raise DatasetFormatError(f"manifest.json is not a {FORMAT_NAME} manifest.", path=path,
+                                 fix="pass a directory written by `multilabeltext prepare`.")
+    version = manifest.get("format_version")
+    if version != FORMAT_VERSION:
+        raise DatasetFormatError(
+            f"dataset format version {version} is not supported (this multilabeltext reads version "
+            f"{FORMAT_VERSION}).", path=path, fix="prepare the dataset again with this version (--force).")
+    return manifest
+
+
+def read_labels(directory: str | Path) -> list[str]:
+    """The dataset's label names, in matrix column order."""
+    read_manifest(directory)
+    return json.loads((Path(directory) / LABELS).read_text(encoding="utf-8"))
+
+
+def load_dataset(directory: str | Path, split: str | None = None, columns: list[str] | None = None):
+    """Rows of a dataset directory (one split, or all in train/validation/test order) as a pandas DataFrame."""
+    import pandas as pd
+
+    read_manifest(directory)
+    splits = [split] if split else list(SPLITS)
+    for s in splits:
+        if s not in SPLITS:
+            raise DatasetFormatError(f"unknown split {s!r}.", fix=f"use one of {', '.join(SPLITS)}.")
+    frames = [pd.read_parquet(split_file(directory, s), columns=columns)
+              for s in splits if split_file(directory, s).exists()]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=columns or ["id", "text", "tags", "split", "row"])
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)

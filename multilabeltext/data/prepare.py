@@ -1,0 +1,374 @@
+"""``prepare``: a raw dump in, a dataset directory out, in bounded memory.
+
+The flow, each step a pure batch function from :mod:`.transforms`, :mod:`.tags` or :mod:`.split`:
+
+1. stream the source in batches; clean HTML in worker processes; drop identical questions; count tags;
+   spill questions and answers to hash buckets on disk (keyed by question id, so each bucket holds a
+   question together with all its answers, whatever order the dump has them in);
+2. choose the tags to keep (top N, excluded, minimum count);
+3. bucket by bucket: join answers, build texts, restrict tags, drop rows left empty or untagged;
+4. assign train/validation/test (iterative stratification, or the data's own split);
+5. write the split files, ``labels.json`` and ``manifest.json`` into a temporary directory that
+   replaces the output directory only when everything succeeded.
+
+Example:
+    >>> result = prepare(["../shared/datasets/stackexchange-samples/beer_se_AaronNie_Posts.xml"],
+    ...                  "/tmp/mlt-doctest-beer", PrepareConfig(top_n=5), force=True)   # doctest: +SKIP
+    >>> result.counts["kept"]                                                       # doctest: +SKIP
+    221
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import platform
+import zlib
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..config import SPLITS, PrepareConfig
+from ..errors import ConfigError, EmptyDatasetError
+from ..parallel import ordered_map, resolve_jobs
+from ..progress import status, task
+from . import dataset as ds
+from .readers import RawBatch, open_source
+from .split import iterative_split, normalize_split_names
+from .tags import count_tags, filter_tags, select_tags
+from .transforms import build_texts, clean_answers, clean_questions, question_keys
+
+BUCKET_BYTES = 256 << 20  # input bytes per staging bucket: bounds the memory of step 3
+PARALLEL_MIN_BYTES = 16 << 20  # smaller inputs are cleaned in-process (worker start-up would dominate)
+
+
+@dataclass
+class PrepareResult:
+    """What ``prepare`` did: where the dataset is, its manifest, and the counts for the summary."""
+
+    out: Path
+    manifest: dict
+    counts: dict = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _CleanJob:
+    batch: RawBatch
+    html: bool
+    drop_code: bool
+
+
+def _clean_job(job: _CleanJob) -> RawBatch:
+    """Worker entry point: clean one raw batch (module-level, so spawned workers can import it)."""
+    b = job.batch
+    return RawBatch(
+        questions=clean_questions(b.questions, html=job.html, drop_code=job.drop_code) if b.questions is not None else None,
+        answers=clean_answers(b.answers, html=job.html, drop_code=job.drop_code) if b.answers is not None else None,
+        bytes_read=b.bytes_read,
+    )
+
+
+def _bucket_of(keys: pd.Series, n_buckets: int) -> np.ndarray:
+    if n_buckets == 1:
+        return np.zeros(len(keys), dtype=np.int64)
+    return np.fromiter((zlib.crc32(k.encode()) % n_buckets for k in keys.tolist()), dtype=np.int64, count=len(keys))
+
+
+class _Buckets:
+    """Parquet spill files, one questions and one answers file per bucket."""
+
+    def __init__(self, directory: Path, n: int):
+        self.directory = directory
+        self.n = n
+        self._writers: dict[tuple[str, int], object] = {}
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def path(self, kind: str, bucket: int) -> Path:
+        return self.directory / f"{kind}-{bucket:03d}.parquet"
+
+    @staticmethod
+    def schema(kind: str):
+        import pyarrow as pa
+
+        if kind == "questions":
+            return pa.schema([("id", pa.string()), ("title", pa.string()), ("body", pa.string()),
+                              ("tags", pa.list_(pa.string())), ("split", pa.string()), ("row", pa.int64())])
+        return pa.schema([("parent_id", pa.string()), ("body", pa.string()), ("score", pa.int64()),
+                          ("row", pa.int64())])
+
+    def write(self, kind: str, frame: pd.DataFrame, key: str) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not len(frame):
+            return
+        schema = self.schema(kind)
+        buckets = _bucket_of(frame[key], self.n)
+        for b in np.unique(buckets):
+            part = frame[buckets == b] if self.n > 1 else frame
+            writer = self._writers.get((kind, int(b)))
+            if writer is None:
+                writer = pq.ParquetWriter(self.path(kind, int(b)), schema, compression="lz4")
+                self._writers[(kind, int(b))] = writer
+            writer.write_table(pa.Table.from_pandas(part[schema.names], schema=schema, preserve_index=False))
+
+    def read(self, kind: str, bucket: int) -> pd.DataFrame | None:
+        path = self.path(kind, bucket)
+        return pd.read_parquet(path) if path.exists() else None
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+
+
+def prepare(inputs: list[str | Path], out: str | Path, config: PrepareConfig | None = None, *,
+            force: bool = False) -> PrepareResult:
+    """Read ``inputs``, clean and tag-filter them, split, and write a dataset directory at ``out``."""
+    config = config or PrepareConfig()
+    if not inputs:
+        raise ConfigError("no input file given.", fix="pass the dump's file(s), e.g. Questions.csv or Posts.xml.")
+    source = open_source(inputs, config)
+    if config.split == "column" and source.format_name != "table":
+        raise ConfigError(f"--split column needs a table input with a split column; {source.format_name} "
+                          "sources carry no split.", fix="use --split iterative.")
+    total_bytes = source.total_bytes
+    jobs = resolve_jobs(config.jobs) if total_bytes >= PARALLEL_MIN_BYTES else 1
+    n_buckets = min(max(math.ceil(total_bytes / BUCKET_BYTES), 1), 64)
+    counts: Counter = Counter()
+
+    with ds.atomic_directory(out, force=force) as tmp, ThreadPoolExecutor(1) as hasher:
+        source_hashes = {str(p): hasher.submit(ds.sha256_file, p) for p in source.files}
+        buckets = _Buckets(tmp / "_staging", n_buckets)
+        try:
+            tag_counts = _stage_clean(source, config, buckets, jobs, total_bytes, counts)
+        finally:
+            buckets.close()
+        kept_labels = select_tags(tag_counts, top_n=config.top_n, exclude=config.exclude_tags,
+                                  min_count=config.min_tag_count) if tag_counts else []
+        if not kept_labels:
+            raise EmptyDatasetError(
+                f"no tags to learn: the {counts['questions_read']} question(s) read carry no tags"
+                + (" that qualify" if tag_counts else "") + ".", path=source.paths[0],
+                fix="check the label column (--label-column) or lower --min-tag-count / shorten --exclude-tag.")
+        joined = _stage_join(buckets, config, set(kept_labels), counts)
+        splits = _assign_splits(joined, config, source.paths[0])
+        files = _stage_write(tmp, buckets, joined, splits)
+        label_table = _label_table(joined, splits, kept_labels)
+        if config.tutorial_artifacts:
+            _write_tutorial_artifacts(tmp, kept_labels, config, jobs)
+        ds.write_json(tmp / ds.LABELS, kept_labels)
+        manifest = _manifest(source, config, counts, label_table, files, source_hashes, tmp, kept_labels, n_buckets)
+        ds.write_json(tmp / ds.MANIFEST, manifest)
+        import shutil
+
+        shutil.rmtree(tmp / "_staging", ignore_errors=True)
+    return PrepareResult(out=Path(out), manifest=manifest, counts=manifest["counts"], labels=kept_labels)
+
+
+def _stage_clean(source, config: PrepareConfig, buckets: _Buckets, jobs: int, total_bytes: int,
+                 counts: Counter) -> Counter:
+    """Step 1: stream, clean, de-duplicate, count tags, spill to buckets."""
+    seen: set[int] = set()
+    tag_counts: Counter = Counter()
+    row = 0
+    answer_row = 0
+    jobs_iter = (_CleanJob(b, source.html, config.drop_code) for b in source.batches())
+    with task(f"Reading {source.format_name} ({jobs} process{'es' if jobs > 1 else ''})", total=total_bytes,
+              unit="bytes") as bar:
+        for batch in ordered_map(_clean_job, jobs_iter, jobs=jobs):
+            bar.advance(batch.bytes_read)
+            q = batch.questions
+            if q is not None and len(q):
+                q = q.assign(row=np.arange(row, row + len(q), dtype=np.int64))
+                row += len(q)
+                if config.dedupe:
+                    keys = question_keys(q, config.fields)
+                    keep = np.ones(len(q), dtype=bool)
+                    for i, key in enumerate(keys):
+                        if key in seen:
+                            keep[i] = False
+                        else:
+                            seen.add(key)
+                    counts["duplicates"] += int((~keep).sum())
+                    q = q[keep]
+                tag_counts += count_tags(q["tags"])
+                buckets.write("questions", q, key="id")
+            a = batch.answers
+            if a is not None and len(a):
+                a = a.assign(row=np.arange(answer_row, answer_row + len(a), dtype=np.int64))
+                answer_row += len(a)
+                buckets.write("answers", a, key="parent_id")
+    stats = source.stats
+    counts.update(questions_read=stats.questions, answers_read=stats.answers, other_posts=stats.other_posts,
+                  malformed=stats.malformed)
+    counts["malformed_examples"] = list(stats.malformed_examples)
+    if stats.questions == 0:
+        raise EmptyDatasetError("no questions found in the input.", path=source.paths[0],
+                                fix="check the file and --format (Posts files need PostTypeId=1 rows).")
+    return tag_counts
+
+
+def _stage_join(buckets: _Buckets, config: PrepareConfig, keep: set[str], counts: Counter) -> list[pd.DataFrame]:
+    """Step 3: per bucket, join answers and build texts; restrict tags; drop empty and untagged rows."""
+    joined = []
+    with task("Joining answers, filtering tags", total=buckets.n) as bar:
+        for b in range(buckets.n):
+            q = buckets.read("questions", b)
+            a = buckets.read("answers", b)
+            if q is None:
+                bar.advance()
+                continue
+            if a is not None:
+                has_parent = a["parent_id"].isin(q["id"])
+                counts["answers_orphaned"] += int((~has_parent).sum())
+                a = a[has_parent]
+                counts["answers_joined"] += len(a) if config.max_answers is None else int(
+                    a.groupby("parent_id").size().clip(upper=config.max_answers).sum())
+            q = build_texts(q, a, fields=config.fields, max_answers=config.max_answers)
+            empty = (q["text"] == "").to_numpy()
+            counts["empty_text"] += int(empty.sum())
+            q = q[~empty]
+            q["tags"] = filter_tags(q["tags"], keep)
+            untagged = (q["tags"].str.len() == 0).to_numpy()
+            counts["no_kept_tag"] += int(untagged.sum())
+            joined.append(q.loc[~untagged, ["id", "text", "tags", "split", "row"]].reset_index(drop=True))
+            bar.advance()
+    counts["kept"] = sum(len(j) for j in joined)
+    if counts["kept"] == 0:
+        raise EmptyDatasetError(
+            f"no rows left: {counts['empty_text']} had no text after cleaning, {counts['no_kept_tag']} had none "
+            f"of the {len(keep)} kept tags, {counts['duplicates']} were duplicates.",
+            fix="check --fields, --top-n, --exclude-tag and --min-tag-count.")
+    return joined
+
+
+def _assign_splits(joined: list[pd.DataFrame], config: PrepareConfig, source_path: Path) -> list[np.ndarray]:
+    """Step 4: a split name per row of each bucket."""
+    sizes = [len(j) for j in joined]
+    if config.split == "none":
+        names = np.array(["train"] * sum(sizes), dtype=object)
+    elif config.split == "column":
+        values = [v for j in joined for v in j["split"].tolist()]
+        names = np.array(normalize_split_names(values, source=str(source_path),
+                                               column=config.split_column or "split"), dtype=object)
+    else:
+        label_sets = [tags for j in joined for tags in j["tags"].tolist()]
+        status(f"Splitting {len(label_sets):,} rows by iterative stratification "
+               f"({'/'.join(f'{r:g}' for r in config.split_ratios)}, seed {config.seed})")
+        names = np.array(SPLITS, dtype=object)[iterative_split(label_sets, config.split_ratios, config.seed)]
+    return np.split(names, np.cumsum(sizes)[:-1])
+
+
+def _stage_write(tmp: Path, buckets: _Buckets, joined: list[pd.DataFrame], splits: list[np.ndarray]) -> dict:
+    """Step 5: the split files (Parquet, zstd), rows in bucket order; ``row`` keeps the source order."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([("id", pa.string()), ("text", pa.string()), ("tags", pa.list_(pa.string())),
+                        ("split", pa.string()), ("row", pa.int64())])
+    writers = {s: pq.ParquetWriter(ds.split_file(tmp, s), schema, compression="zstd") for s in SPLITS}
+    rows = Counter()
+    try:
+        with task("Writing splits", total=len(joined)) as bar:
+            for frame, names in zip(joined, splits):
+                frame = frame.assign(split=names)
+                for s in SPLITS:
+                    part = frame[frame["split"] == s]
+                    if len(part):
+                        writers[s].write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
+                        rows[s] += len(part)
+                bar.advance()
+    finally:
+        for w in writers.values():
+            w.close()
+    return {f"{s}.parquet": {"rows": rows[s], "sha256": ds.sha256_file(ds.split_file(tmp, s))} for s in SPLITS}
+
+
+def _label_table(joined: list[pd.DataFrame], splits: list[np.ndarray], labels: list[str]) -> list[dict]:
+    per_split = {s: Counter() for s in SPLITS}
+    for frame, names in zip(joined, splits):
+        for tags, s in zip(frame["tags"].tolist(), names.tolist()):
+            per_split[s].update(tags)
+    table = [{"tag": t, "count": sum(per_split[s][t] for s in SPLITS), **{s: per_split[s][t] for s in SPLITS}}
+             for t in labels]
+    return sorted(table, key=lambda r: (-r["count"], r["tag"]))
+
+
+def _tokenize_texts(texts: list[str], tokenizer_config) -> list[str]:
+    """Worker entry point: token lists as JSON lines."""
+    from .tokenizer import Tokenizer
+
+    tok = Tokenizer(tokenizer_config)
+    return [json.dumps(tok(t), ensure_ascii=False) for t in texts]
+
+
+def _write_tutorial_artifacts(tmp: Path, labels: list[str], config: PrepareConfig, jobs: int) -> None:
+    """The 2018 tutorial's artifacts in safe formats: label matrix (.npy), class names, ids, token lists."""
+    import pyarrow.parquet as pq
+
+    out = tmp / "tutorial"
+    out.mkdir()
+    index = {t: i for i, t in enumerate(labels)}
+    ids: list[str] = []
+    matrices = []
+    with open(out / "sentences.jsonl", "w", encoding="utf-8") as sentences, task("Tokenizing for the tutorial") as bar:
+        for s in SPLITS:
+            parquet = pq.ParquetFile(ds.split_file(tmp, s))
+            batches = (b.to_pandas() for b in parquet.iter_batches(batch_size=20000, columns=["id", "text", "tags"]))
+            frames = []
+
+            def texts_of(frames_out):
+                for frame in batches:
+                    frames_out.append(frame)
+                    yield frame["text"].tolist()
+
+            for lines in ordered_map(partial(_tokenize_texts, tokenizer_config=config.tokenizer),
+                                     texts_of(frames), jobs=jobs):
+                sentences.write("\n".join(lines) + "\n")
+                bar.advance(len(lines))
+            for frame in frames:
+                ids.extend(frame["id"].tolist())
+                m = np.zeros((len(frame), len(labels)), dtype=np.uint8)
+                for r, tags in enumerate(frame["tags"].tolist()):
+                    m[r, [index[t] for t in tags]] = 1
+                matrices.append(m)
+    np.save(out / "labels.npy", np.concatenate(matrices) if matrices else np.zeros((0, len(labels)), np.uint8))
+    ds.write_json(out / "classes.json", labels)
+    ds.write_json(out / "ids.json", ids)
+
+
+def _manifest(source, config: PrepareConfig, counts: Counter, label_table: list[dict], files: dict,
+              source_hashes: dict, tmp: Path, labels: list[str], n_buckets: int) -> dict:
+    split_rows = {s: files[f"{s}.parquet"]["rows"] for s in SPLITS}
+    if config.tutorial_artifacts:
+        for name in ("labels.npy", "classes.json", "ids.json", "sentences.jsonl"):
+            files[f"tutorial/{name}"] = {"sha256": ds.sha256_file(tmp / "tutorial" / name)}
+    files["labels.json"] = {"sha256": None}
+    return {
+        "format": ds.FORMAT_NAME,
+        "format_version": ds.FORMAT_VERSION,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "multilabeltext_version": __version__,
+        "python": platform.python_version(),
+        "source": {
+            "format": source.format_name,
+            "encoding": source.encoding,
+            "html": source.html,
+            "files": [{"path": str(p), "bytes": p.stat().st_size, "sha256": source_hashes[str(p)].result()}
+                      for p in source.files],
+        },
+        "options": config.to_dict(),
+        "tokenizer": config.tokenizer.to_dict(),
+        "counts": {**dict(counts), "splits": split_rows, "labels": len(labels), "staging_buckets": n_buckets},
+        "labels": label_table,
+        "files": {k: v for k, v in files.items() if k != "labels.json"},
+    }

@@ -1,0 +1,48 @@
+"""Ordered parallel map over batches with bounded memory (at most a few batches in flight).
+
+Example:
+    >>> list(ordered_map(len, iter(["ab", "c"]), jobs=1))
+    [2, 1]
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def resolve_jobs(jobs: int) -> int:
+    """``jobs`` worker processes; 0 means one per CPU core available to this process."""
+    if jobs > 0:
+        return jobs
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 1, in_flight: int | None = None) -> Iterator[R]:
+    """``map(fn, items)`` in ``jobs`` worker processes, results in input order, ``in_flight`` items queued.
+
+    ``fn`` must be a module-level function (it is sent to spawned workers by name).
+    """
+    if jobs <= 1:
+        yield from map(fn, items)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    in_flight = in_flight or 2 * jobs
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending: deque = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= in_flight:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

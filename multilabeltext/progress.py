@@ -1,0 +1,67 @@
+"""Progress reporting in one place: every long loop reports through :func:`task`; ``--quiet`` silences all.
+
+Bars go to stderr (stdout stays clean for JSON and pipes).
+
+Example:
+    >>> set_quiet(True)
+    >>> with task("Counting", total=3) as bar:
+    ...     for _ in range(3):
+    ...         bar.advance(1)
+    >>> set_quiet(False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_quiet = False
+
+
+def set_quiet(quiet: bool) -> None:
+    """Silence (or restore) every progress bar and status message of the library."""
+    global _quiet
+    _quiet = quiet
+
+
+def is_quiet() -> bool:
+    return _quiet
+
+
+class _Bar:
+    def __init__(self, progress=None, task_id=None):
+        self._progress = progress
+        self._task_id = task_id
+
+    def advance(self, amount: float = 1) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task_id, amount)
+
+    def update(self, *, total: float | None = None, description: str | None = None) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task_id, total=total, description=description)
+
+
+@contextmanager
+def task(description: str, total: float | None = None, unit: str = "") -> Iterator[_Bar]:
+    """A progress bar for one stage; ``unit="bytes"`` shows sizes and transfer speed."""
+    if _quiet:
+        yield _Bar()
+        return
+    from rich.console import Console
+    from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TaskProgressColumn,
+                               TextColumn, TimeElapsedColumn, TimeRemainingColumn, TransferSpeedColumn)
+
+    columns = [TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn()]
+    columns += [DownloadColumn(), TransferSpeedColumn()] if unit == "bytes" else [MofNCompleteColumn()]
+    columns += [TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn()]
+    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
+        yield _Bar(progress, progress.add_task(description, total=total))
+
+
+def status(message: str) -> None:
+    """A one-line status message on stderr (silenced by ``--quiet``)."""
+    if not _quiet:
+        from rich.console import Console
+
+        Console(stderr=True).print(message)
