@@ -79,6 +79,7 @@ class Source:
 
     @property
     def total_bytes(self) -> int:
+        """Bytes of every file read (the sum of the batches' ``bytes_read``, for progress)."""
         return sum(p.stat().st_size for p in self.files)
 
     def batches(self) -> Iterator[RawBatch]:

@@ -70,4 +70,5 @@ class FastTextSource(Source):
         if self.stats.questions and not labelled:
             raise MalformedInputError(f"no line has a {PREFIX} label: this is not a fastText supervised file.",
                                       path=path, fix="choose another --format (e.g. table) or add __label__ tags.")
-        yield RawBatch(questions_frame(ids, [""] * len(ids), texts, tags), bytes_read=consumed)
+        id_bytes = id_path.stat().st_size if id_path else 0
+        yield RawBatch(questions_frame(ids, [""] * len(ids), texts, tags), bytes_read=consumed + id_bytes)

@@ -51,6 +51,8 @@ class KaggleSource(Source):
     def __init__(self, paths, config, with_answers=True):
         super().__init__(paths, config, with_answers)
         self.parts = [kaggle_files(p) for p in self.paths]
+        if config.encoding is None:
+            self.encoding = sniff_encoding(self.parts[0]["questions"])
         for part in self.parts:
             if part["tags"] is None:
                 q = part["questions"]
@@ -151,6 +153,21 @@ class KaggleSource(Source):
             yield RawBatch(answers=answers_frame(df[parent_col].tolist(), df[body_col].tolist(), scores),
                            bytes_read=n - done)
             done = n
+
+
+def sniff_encoding(path: Path, probe: int = 1 << 22) -> str:
+    """``utf-8`` if the file's first 4 MB decode as UTF-8, else ``latin-1`` (the Kaggle dump's ISO-8859-1).
+
+    A later undecodable byte still stops the run with an :class:`EncodingError` naming its line.
+    """
+    with open(path, "rb") as f:
+        head = f.read(probe)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the probe's end
+            return "latin-1"
+    return "utf-8"
 
 
 def _scores(column) -> list[int]:
