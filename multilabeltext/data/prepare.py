@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import math
 import platform
+import shutil
 import zlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from .. import __version__
 from ..config import SPLITS, PrepareConfig
@@ -45,6 +49,8 @@ from .split import iterative_split, normalize_split_names
 from .tags import count_tags, filter_tags, select_tags
 from .transforms import build_texts, clean_answers, clean_questions, question_keys
 
+ROW_SCHEMA = pa.schema([("id", pa.string()), ("text", pa.string()), ("tags", pa.list_(pa.string())),
+                        ("split", pa.string()), ("row", pa.int64())])  # the dataset's rows
 BUCKET_BYTES = 256 << 20  # input bytes per staging bucket: bounds the memory of step 3
 PARALLEL_MIN_BYTES = 16 << 20  # smaller inputs are cleaned in-process (worker start-up would dominate)
 
@@ -96,8 +102,6 @@ class _Buckets:
 
     @staticmethod
     def schema(kind: str):
-        import pyarrow as pa
-
         if kind == "questions":
             return pa.schema([("id", pa.string()), ("title", pa.string()), ("body", pa.string()),
                               ("tags", pa.list_(pa.string())), ("split", pa.string()), ("row", pa.int64())])
@@ -105,9 +109,6 @@ class _Buckets:
                           ("row", pa.int64())])
 
     def write(self, kind: str, frame: pd.DataFrame, key: str) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
         if not len(frame):
             return
         schema = self.schema(kind)
@@ -168,8 +169,6 @@ def prepare(inputs: list[str | Path], out: str | Path, config: PrepareConfig | N
         ds.write_json(tmp / ds.LABELS, kept_labels)
         manifest = _manifest(source, config, counts, label_table, files, source_hashes, tmp, kept_labels, n_buckets)
         ds.write_json(tmp / ds.MANIFEST, manifest)
-        import shutil
-
         shutil.rmtree(tmp / "_staging", ignore_errors=True)
     return PrepareResult(out=Path(out), manifest=manifest, counts=manifest["counts"], labels=kept_labels)
 
@@ -218,13 +217,17 @@ def _stage_clean(source, config: PrepareConfig, buckets: _Buckets, jobs: int, to
 
 
 def _stage_join(buckets: _Buckets, config: PrepareConfig, keep: set[str], counts: Counter) -> list[pd.DataFrame]:
-    """Step 3: per bucket, join answers and build texts; restrict tags; drop empty and untagged rows."""
+    """Step 3: per bucket, join answers and build texts; restrict tags; drop empty and untagged rows.
+
+    Each bucket's rows go back to disk; only their tags and source splits stay in memory (for step 4).
+    """
     joined = []
     with task("Joining answers, filtering tags", total=buckets.n) as bar:
         for b in range(buckets.n):
             q = buckets.read("questions", b)
             a = buckets.read("answers", b)
             if q is None:
+                joined.append(pd.DataFrame({"tags": [], "split": []}))
                 bar.advance()
                 continue
             if a is not None:
@@ -240,7 +243,11 @@ def _stage_join(buckets: _Buckets, config: PrepareConfig, keep: set[str], counts
             q["tags"] = filter_tags(q["tags"], keep)
             untagged = (q["tags"].str.len() == 0).to_numpy()
             counts["no_kept_tag"] += int(untagged.sum())
-            joined.append(q.loc[~untagged, ["id", "text", "tags", "split", "row"]].reset_index(drop=True))
+            q = q.loc[~untagged, ["id", "text", "tags", "split", "row"]]
+            pq.write_table(pa.Table.from_pandas(q, schema=ROW_SCHEMA, preserve_index=False),
+                           buckets.path("joined", b), compression="lz4")
+            joined.append(q[["tags", "split"]].reset_index(drop=True))
+            del q, a
             bar.advance()
     counts["kept"] = sum(len(j) for j in joined)
     if counts["kept"] == 0:
@@ -270,22 +277,19 @@ def _assign_splits(joined: list[pd.DataFrame], config: PrepareConfig, source_pat
 
 def _stage_write(tmp: Path, buckets: _Buckets, joined: list[pd.DataFrame], splits: list[np.ndarray]) -> dict:
     """Step 5: the split files (Parquet, zstd), rows in bucket order; ``row`` keeps the source order."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = pa.schema([("id", pa.string()), ("text", pa.string()), ("tags", pa.list_(pa.string())),
-                        ("split", pa.string()), ("row", pa.int64())])
-    writers = {s: pq.ParquetWriter(ds.split_file(tmp, s), schema, compression="zstd") for s in SPLITS}
+    writers = {s: pq.ParquetWriter(ds.split_file(tmp, s), ROW_SCHEMA, compression="zstd") for s in SPLITS}
     rows = Counter()
     try:
-        with task("Writing splits", total=len(joined)) as bar:
-            for frame, names in zip(joined, splits):
-                frame = frame.assign(split=names)
-                for s in SPLITS:
-                    part = frame[frame["split"] == s]
-                    if len(part):
-                        writers[s].write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
-                        rows[s] += len(part)
+        with task("Writing splits", total=buckets.n) as bar:
+            for b, names in enumerate(splits):
+                path = buckets.path("joined", b)
+                if path.exists():
+                    table = pq.read_table(path).set_column(3, "split", pa.array(names, pa.string()))
+                    for s in SPLITS:
+                        part = table.filter(pc.equal(table["split"], s))
+                        if part.num_rows:
+                            writers[s].write_table(part)
+                            rows[s] += part.num_rows
                 bar.advance()
     finally:
         for w in writers.values():
@@ -312,35 +316,32 @@ def _tokenize_texts(texts: list[str], tokenizer_config) -> list[str]:
 
 
 def _write_tutorial_artifacts(tmp: Path, labels: list[str], config: PrepareConfig, jobs: int) -> None:
-    """The 2018 tutorial's artifacts in safe formats: label matrix (.npy), class names, ids, token lists."""
-    import pyarrow.parquet as pq
+    """The 2018 tutorial's artifacts in safe formats: label matrix (.npy), class names, ids, token lists.
 
+    Rows are in dataset order (train, validation, test files); ``ids.json`` aligns them with the Parquet rows.
+    """
     out = tmp / "tutorial"
     out.mkdir()
     index = {t: i for i, t in enumerate(labels)}
     ids: list[str] = []
     matrices = []
-    with open(out / "sentences.jsonl", "w", encoding="utf-8") as sentences, task("Tokenizing for the tutorial") as bar:
+
+    def text_batches():  # ids and label rows are collected as the texts stream by
         for s in SPLITS:
-            parquet = pq.ParquetFile(ds.split_file(tmp, s))
-            batches = (b.to_pandas() for b in parquet.iter_batches(batch_size=20000, columns=["id", "text", "tags"]))
-            frames = []
-
-            def texts_of(frames_out):
-                for frame in batches:
-                    frames_out.append(frame)
-                    yield frame["text"].tolist()
-
-            for lines in ordered_map(partial(_tokenize_texts, tokenizer_config=config.tokenizer),
-                                     texts_of(frames), jobs=jobs):
-                sentences.write("\n".join(lines) + "\n")
-                bar.advance(len(lines))
-            for frame in frames:
+            for batch in pq.ParquetFile(ds.split_file(tmp, s)).iter_batches(batch_size=20000):
+                frame = batch.to_pandas()
                 ids.extend(frame["id"].tolist())
                 m = np.zeros((len(frame), len(labels)), dtype=np.uint8)
                 for r, tags in enumerate(frame["tags"].tolist()):
                     m[r, [index[t] for t in tags]] = 1
                 matrices.append(m)
+                yield frame["text"].tolist()
+
+    tokenize = partial(_tokenize_texts, tokenizer_config=config.tokenizer)
+    with open(out / "sentences.jsonl", "w", encoding="utf-8") as sentences, task("Tokenizing for the tutorial") as bar:
+        for lines in ordered_map(tokenize, text_batches(), jobs=jobs):
+            sentences.write("\n".join(lines) + "\n")
+            bar.advance(len(lines))
     np.save(out / "labels.npy", np.concatenate(matrices) if matrices else np.zeros((0, len(labels)), np.uint8))
     ds.write_json(out / "classes.json", labels)
     ds.write_json(out / "ids.json", ids)
@@ -356,7 +357,7 @@ def _manifest(source, config: PrepareConfig, counts: Counter, label_table: list[
     return {
         "format": ds.FORMAT_NAME,
         "format_version": ds.FORMAT_VERSION,
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "multilabeltext_version": __version__,
         "python": platform.python_version(),
         "source": {

@@ -16,8 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ...errors import InputNotFoundError, MissingColumnError
-from .base import RawBatch, Source, answers_frame, csv_batches, find_column, questions_frame, read_header, \
-    require_column
+from .base import (
+    RawBatch,
+    Source,
+    answers_frame,
+    csv_batches,
+    find_column,
+    questions_frame,
+    read_header,
+    require_column,
+)
 
 
 def kaggle_files(path: Path) -> dict[str, Path | None]:
@@ -87,7 +95,7 @@ class KaggleSource(Source):
             pt_header = read_header(pt_path, self.encoding)
             post_col = require_column(pt_path, pt_header, "PostId", "PostTags.csv needs PostId and TagId columns.")
             tag_col = require_column(pt_path, pt_header, "TagId", "PostTags.csv needs PostId and TagId columns.")
-            for df, n in csv_batches(pt_path, [post_col, tag_col], encoding=self.encoding, stats=self.stats,
+            for df, _ in csv_batches(pt_path, [post_col, tag_col], encoding=self.encoding, stats=self.stats,
                                      strict=self.config.strict, header=pt_header):
                 for post, tag_id in zip(df[post_col], df[tag_col]):
                     if tag_id in names:

@@ -10,8 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..tags import parse_tags
-from .base import RawBatch, Source, answers_frame, csv_batches, find_column, questions_frame, read_header, \
-    require_column
+from .base import (
+    RawBatch,
+    Source,
+    answers_frame,
+    csv_batches,
+    find_column,
+    questions_frame,
+    read_header,
+    require_column,
+)
 
 
 class PostsCsvSource(Source):
