@@ -26,7 +26,7 @@ import math
 import platform
 import shutil
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -44,14 +44,15 @@ from ..errors import ConfigError, EmptyDatasetError
 from ..parallel import ordered_map, resolve_jobs
 from ..progress import status, task
 from . import dataset as ds
+from .cleaning import clean_texts
 from .readers import RawBatch, open_source
 from .split import iterative_split, normalize_split_names
 from .tags import count_tags, filter_tags, select_tags
-from .transforms import build_texts, clean_answers, clean_questions, question_keys
+from .transforms import build_texts, question_keys
 
 ROW_SCHEMA = pa.schema([("id", pa.string()), ("text", pa.string()), ("tags", pa.list_(pa.string())),
                         ("split", pa.string()), ("row", pa.int64())])  # the dataset's rows
-BUCKET_BYTES = 256 << 20  # input bytes per staging bucket: bounds the memory of step 3
+BUCKET_BYTES = 128 << 20  # input bytes per staging bucket: bounds the memory of step 3 (~8x this)
 PARALLEL_MIN_BYTES = 16 << 20  # smaller inputs are cleaned in-process (worker start-up would dominate)
 
 
@@ -67,63 +68,78 @@ class PrepareResult:
 
 @dataclass
 class _CleanJob:
-    batch: RawBatch
+    """The texts of one raw batch, as Arrow arrays (they pickle as plain buffers, cheap to send to workers)."""
+
+    titles: pa.Array | None
+    bodies: pa.Array | None
+    answers: pa.Array | None
     html: bool
     drop_code: bool
 
 
-def _clean_job(job: _CleanJob) -> RawBatch:
-    """Worker entry point: clean one raw batch (module-level, so spawned workers can import it)."""
-    b = job.batch
-    return RawBatch(
-        questions=clean_questions(b.questions, html=job.html, drop_code=job.drop_code) if b.questions is not None else None,
-        answers=clean_answers(b.answers, html=job.html, drop_code=job.drop_code) if b.answers is not None else None,
-        bytes_read=b.bytes_read,
-    )
+def _clean_job(job: _CleanJob) -> tuple[pa.Array | None, pa.Array | None, pa.Array | None]:
+    """Worker entry point: cleaned titles, bodies and answer bodies (module-level, so spawned workers find it)."""
+
+    def clean(texts: pa.Array | None, html: bool) -> pa.Array | None:
+        if texts is None:
+            return None
+        return pa.array(clean_texts(texts.to_pylist(), html=html, drop_code=job.drop_code), pa.string())
+
+    return clean(job.titles, False), clean(job.bodies, job.html), clean(job.answers, job.html)
 
 
-def _bucket_of(keys: pd.Series, n_buckets: int) -> np.ndarray:
+def _texts(frame: pd.DataFrame | None, column: str) -> pa.Array | None:
+    return None if frame is None else pa.array(frame[column], pa.string(), from_pandas=True)
+
+
+def _bucket_of(keys: pa.Array, n_buckets: int) -> np.ndarray:
     if n_buckets == 1:
         return np.zeros(len(keys), dtype=np.int64)
-    return np.fromiter((zlib.crc32(k.encode()) % n_buckets for k in keys.tolist()), dtype=np.int64, count=len(keys))
+    return np.fromiter((zlib.crc32(k.encode()) % n_buckets for k in keys.to_pylist()), dtype=np.int64,
+                       count=len(keys))
 
 
 class _Buckets:
-    """Parquet spill files, one questions and one answers file per bucket."""
+    """Spill files (Arrow IPC, fast to write and read back), one per kind of rows and bucket."""
+
+    SCHEMAS = {
+        "questions": pa.schema([("id", pa.string()), ("title", pa.string()), ("body", pa.string()),
+                                ("tags", pa.list_(pa.string())), ("split", pa.string()), ("row", pa.int64())]),
+        "answers": pa.schema([("parent_id", pa.string()), ("body", pa.string()), ("score", pa.int64()),
+                              ("row", pa.int64())]),
+    }
 
     def __init__(self, directory: Path, n: int):
         self.directory = directory
         self.n = n
-        self._writers: dict[tuple[str, int], object] = {}
+        self._writers: dict[tuple[str, int], pa.ipc.RecordBatchFileWriter] = {}
         directory.mkdir(parents=True, exist_ok=True)
 
     def path(self, kind: str, bucket: int) -> Path:
-        return self.directory / f"{kind}-{bucket:03d}.parquet"
+        return self.directory / f"{kind}-{bucket:03d}.arrow"
 
-    @staticmethod
-    def schema(kind: str):
-        if kind == "questions":
-            return pa.schema([("id", pa.string()), ("title", pa.string()), ("body", pa.string()),
-                              ("tags", pa.list_(pa.string())), ("split", pa.string()), ("row", pa.int64())])
-        return pa.schema([("parent_id", pa.string()), ("body", pa.string()), ("score", pa.int64()),
-                          ("row", pa.int64())])
-
-    def write(self, kind: str, frame: pd.DataFrame, key: str) -> None:
-        if not len(frame):
+    def write(self, kind: str, table: pa.Table, key: str) -> None:
+        """Append rows, each to the bucket of its ``key`` column (question id or answer's parent id)."""
+        if not table.num_rows:
             return
-        schema = self.schema(kind)
-        buckets = _bucket_of(frame[key], self.n)
-        for b in np.unique(buckets):
-            part = frame[buckets == b] if self.n > 1 else frame
-            writer = self._writers.get((kind, int(b)))
-            if writer is None:
-                writer = pq.ParquetWriter(self.path(kind, int(b)), schema, compression="lz4")
-                self._writers[(kind, int(b))] = writer
-            writer.write_table(pa.Table.from_pandas(part[schema.names], schema=schema, preserve_index=False))
+        buckets = _bucket_of(table[key].combine_chunks(), self.n)
+        order = np.argsort(buckets, kind="stable")
+        table = table.take(order) if self.n > 1 else table
+        bounds = np.searchsorted(buckets[order], np.arange(self.n + 1))
+        for b in range(self.n):
+            if bounds[b + 1] > bounds[b]:
+                writer = self._writers.get((kind, b))
+                if writer is None:
+                    writer = pa.ipc.new_file(self.path(kind, b), self.SCHEMAS[kind])
+                    self._writers[(kind, b)] = writer
+                writer.write_table(table.slice(bounds[b], bounds[b + 1] - bounds[b]))
 
     def read(self, kind: str, bucket: int) -> pd.DataFrame | None:
         path = self.path(kind, bucket)
-        return pd.read_parquet(path) if path.exists() else None
+        if not path.exists():
+            return None
+        with pa.memory_map(str(path)) as source:
+            return pa.ipc.open_file(source).read_all().to_pandas()
 
     def close(self) -> None:
         for writer in self._writers.values():
@@ -160,7 +176,7 @@ def prepare(inputs: list[str | Path], out: str | Path, config: PrepareConfig | N
                 f"no tags to learn: the {counts['questions_read']} question(s) read carry no tags"
                 + (" that qualify" if tag_counts else "") + ".", path=source.paths[0],
                 fix="check the label column (--label-column) or lower --min-tag-count / shorten --exclude-tag.")
-        joined = _stage_join(buckets, config, set(kept_labels), counts)
+        joined = _stage_join(buckets, config, set(kept_labels), counts, source.paths[0])
         splits = _assign_splits(joined, config, source.paths[0])
         files = _stage_write(tmp, buckets, joined, splits)
         label_table = _label_table(joined, splits, kept_labels)
@@ -178,21 +194,31 @@ def _stage_clean(source, config: PrepareConfig, buckets: _Buckets, jobs: int, to
     """Step 1: stream, clean, de-duplicate, count tags, spill to buckets."""
     seen: set[int] = set()
     tag_counts: Counter = Counter()
-    row = 0
-    answer_row = 0
-    jobs_iter = (_CleanJob(b, source.html, config.drop_code) for b in source.batches())
+    rows = {"questions": 0, "answers": 0}
+    waiting: deque[RawBatch] = deque()  # raw batches whose texts are being cleaned, in order
+
+    def clean_jobs():
+        for raw in source.batches():
+            waiting.append(raw)
+            yield _CleanJob(_texts(raw.questions, "title"), _texts(raw.questions, "body"),
+                            _texts(raw.answers, "body"), source.html, config.drop_code)
+
+    def numbered(kind: str, n: int) -> pa.Array:
+        start = rows[kind]
+        rows[kind] += n
+        return pa.array(np.arange(start, start + n, dtype=np.int64))
+
     with task(f"Reading {source.format_name} ({jobs} process{'es' if jobs > 1 else ''})", total=total_bytes,
               unit="bytes") as bar:
-        for batch in ordered_map(_clean_job, jobs_iter, jobs=jobs):
-            bar.advance(batch.bytes_read)
-            q = batch.questions
+        for titles, bodies, answer_bodies in ordered_map(_clean_job, clean_jobs(), jobs=jobs):
+            raw = waiting.popleft()
+            bar.advance(raw.bytes_read)
+            q = raw.questions
             if q is not None and len(q):
-                q = q.assign(row=np.arange(row, row + len(q), dtype=np.int64))
-                row += len(q)
+                q = q.assign(title=titles.to_pandas(), body=bodies.to_pandas(), row=numbered("questions", len(q)))
                 if config.dedupe:
-                    keys = question_keys(q, config.fields)
                     keep = np.ones(len(q), dtype=bool)
-                    for i, key in enumerate(keys):
+                    for i, key in enumerate(question_keys(q, config.fields)):
                         if key in seen:
                             keep[i] = False
                         else:
@@ -200,12 +226,15 @@ def _stage_clean(source, config: PrepareConfig, buckets: _Buckets, jobs: int, to
                     counts["duplicates"] += int((~keep).sum())
                     q = q[keep]
                 tag_counts += count_tags(q["tags"])
-                buckets.write("questions", q, key="id")
-            a = batch.answers
+                buckets.write("questions", pa.Table.from_pandas(q, schema=_Buckets.SCHEMAS["questions"],
+                                                                preserve_index=False), key="id")
+            a = raw.answers
             if a is not None and len(a):
-                a = a.assign(row=np.arange(answer_row, answer_row + len(a), dtype=np.int64))
-                answer_row += len(a)
-                buckets.write("answers", a, key="parent_id")
+                table = pa.table({"parent_id": pa.array(a["parent_id"], pa.string(), from_pandas=True),
+                                  "body": answer_bodies,
+                                  "score": pa.array(a["score"], pa.int64(), from_pandas=True),
+                                  "row": numbered("answers", len(a))}, schema=_Buckets.SCHEMAS["answers"])
+                buckets.write("answers", table.filter(pc.not_equal(table["body"], "")), key="parent_id")
     stats = source.stats
     counts.update(questions_read=stats.questions, answers_read=stats.answers, other_posts=stats.other_posts,
                   malformed=stats.malformed)
@@ -216,7 +245,8 @@ def _stage_clean(source, config: PrepareConfig, buckets: _Buckets, jobs: int, to
     return tag_counts
 
 
-def _stage_join(buckets: _Buckets, config: PrepareConfig, keep: set[str], counts: Counter) -> list[pd.DataFrame]:
+def _stage_join(buckets: _Buckets, config: PrepareConfig, keep: set[str], counts: Counter,
+                source_path: Path) -> list[pd.DataFrame]:
     """Step 3: per bucket, join answers and build texts; restrict tags; drop empty and untagged rows.
 
     Each bucket's rows go back to disk; only their tags and source splits stay in memory (for step 4).
@@ -240,12 +270,12 @@ def _stage_join(buckets: _Buckets, config: PrepareConfig, keep: set[str], counts
             empty = (q["text"] == "").to_numpy()
             counts["empty_text"] += int(empty.sum())
             q = q[~empty]
-            q["tags"] = filter_tags(q["tags"], keep)
-            untagged = (q["tags"].str.len() == 0).to_numpy()
+            q["tags"] = pd.Series(filter_tags(q["tags"], keep), index=q.index, dtype=object)
+            untagged = np.array([len(t) == 0 for t in q["tags"]], dtype=bool)
             counts["no_kept_tag"] += int(untagged.sum())
             q = q.loc[~untagged, ["id", "text", "tags", "split", "row"]]
-            pq.write_table(pa.Table.from_pandas(q, schema=ROW_SCHEMA, preserve_index=False),
-                           buckets.path("joined", b), compression="lz4")
+            with pa.ipc.new_file(buckets.path("joined", b), ROW_SCHEMA) as writer:
+                writer.write_table(pa.Table.from_pandas(q, schema=ROW_SCHEMA, preserve_index=False))
             joined.append(q[["tags", "split"]].reset_index(drop=True))
             del q, a
             bar.advance()
@@ -253,8 +283,8 @@ def _stage_join(buckets: _Buckets, config: PrepareConfig, keep: set[str], counts
     if counts["kept"] == 0:
         raise EmptyDatasetError(
             f"no rows left: {counts['empty_text']} had no text after cleaning, {counts['no_kept_tag']} had none "
-            f"of the {len(keep)} kept tags, {counts['duplicates']} were duplicates.",
-            fix="check --fields, --top-n, --exclude-tag and --min-tag-count.")
+            f"of the {len(keep)} kept tags, {counts['duplicates']} were duplicates.", path=source_path,
+            fix="check the text column(s) and --fields (empty texts), --top-n, --exclude-tag, --min-tag-count.")
     return joined
 
 
@@ -284,7 +314,9 @@ def _stage_write(tmp: Path, buckets: _Buckets, joined: list[pd.DataFrame], split
             for b, names in enumerate(splits):
                 path = buckets.path("joined", b)
                 if path.exists():
-                    table = pq.read_table(path).set_column(3, "split", pa.array(names, pa.string()))
+                    with pa.memory_map(str(path)) as joined_file:
+                        table = pa.ipc.open_file(joined_file).read_all()
+                    table = table.set_column(3, "split", pa.array(names, pa.string()))
                     for s in SPLITS:
                         part = table.filter(pc.equal(table["split"], s))
                         if part.num_rows:
@@ -353,7 +385,7 @@ def _manifest(source, config: PrepareConfig, counts: Counter, label_table: list[
     if config.tutorial_artifacts:
         for name in ("labels.npy", "classes.json", "ids.json", "sentences.jsonl"):
             files[f"tutorial/{name}"] = {"sha256": ds.sha256_file(tmp / "tutorial" / name)}
-    files["labels.json"] = {"sha256": None}
+    files["labels.json"] = {"sha256": ds.sha256_file(tmp / ds.LABELS)}
     return {
         "format": ds.FORMAT_NAME,
         "format_version": ds.FORMAT_VERSION,
@@ -371,5 +403,5 @@ def _manifest(source, config: PrepareConfig, counts: Counter, label_table: list[
         "tokenizer": config.tokenizer.to_dict(),
         "counts": {**dict(counts), "splits": split_rows, "labels": len(labels), "staging_buckets": n_buckets},
         "labels": label_table,
-        "files": {k: v for k, v in files.items() if k != "labels.json"},
+        "files": files,
     }

@@ -84,7 +84,35 @@ def iterative_split(label_sets: Sequence[Iterable[str]], ratios: Sequence[float]
             j = max(active, key=lambda k: (total[k], tiebreak[k]))
             assigned[r] = j
             total[j] -= 1
+    _fill_gaps(assigned, rows_labels, rows_by_label, counts, active)
     return assigned
+
+
+def _fill_gaps(assigned: np.ndarray, rows_labels: list[list[int]], rows_by_label: list[list[int]],
+               counts: np.ndarray, active: list[int]) -> None:
+    """Move single rows so that every tag with enough rows appears in every part, rarest tags first.
+
+    A row moves only from the part holding most of the tag, and only if that part keeps at least one row
+    of each of the row's tags; so a repair never opens a new gap.
+    """
+    have = np.zeros((len(rows_by_label), int(max(active)) + 1), dtype=np.int64)
+    for r, labels in enumerate(rows_labels):
+        for li in labels:
+            have[li, assigned[r]] += 1
+    for li in np.argsort(counts, kind="stable").tolist():
+        if counts[li] < len(active):
+            continue
+        for part in active:
+            if have[li, part] > 0:
+                continue
+            donor = max(active, key=lambda k: have[li, k])
+            for r in rows_by_label[li]:
+                if assigned[r] == donor and all(have[m, donor] >= 2 for m in rows_labels[r]):
+                    for m in rows_labels[r]:
+                        have[m, donor] -= 1
+                        have[m, part] += 1
+                    assigned[r] = part
+                    break
 
 
 def normalize_split_names(values: Iterable[object], *, source: str, column: str = "split",

@@ -116,13 +116,15 @@ def python_encoding(encoding: str) -> str:
 
 
 def read_header(path: Path, encoding: str, delimiter: str = ",") -> list[str]:
-    """Column names of a CSV file (first record), decoding with ``encoding``."""
+    """Column names of a CSV file (its first line), decoding with ``encoding``."""
     enc = "utf-8-sig" if python_encoding(encoding) == "utf-8" else encoding
+    with open(path, "rb") as f:
+        first = f.readline()
     try:
-        with open(path, encoding=enc, newline="") as f:
-            return next(csv.reader(f, delimiter=delimiter), [])
+        text = first.decode(enc)
     except UnicodeDecodeError as exc:
         raise EncodingError(path, encoding, _describe_decode_error(exc), line=1) from None
+    return next(csv.reader([text.rstrip("\r\n")], delimiter=delimiter), [])
 
 
 def find_column(header: list[str], *names: str) -> str | None:
@@ -173,20 +175,27 @@ def csv_batches(path: Path, columns: list[str], *, encoding: str, stats: ReadSta
     import pyarrow.csv as pacsv
 
     header = header if header is not None else read_header(path, encoding, delimiter)
+    invalid_rows: list[str] = []  # texts of skipped rows, located in the file afterwards (Arrow gives no line)
 
     def on_invalid(row) -> str:
-        line = row.number + 1 if row.number is not None else None  # +1: the header line
-        stats.skip_malformed(f"{path.name}:{line or '?'}",
-                             f"expected {row.expected_columns} fields, found {row.actual_columns}", strict, path, line)
+        if len(invalid_rows) < 5 or strict:
+            invalid_rows.append(row.text)
+        if strict:
+            return "error"
+        stats.malformed += 1
+        why = f"expected {row.expected_columns} fields, found {row.actual_columns}"
+        if len(stats.malformed_examples) < 5:
+            stats.malformed_examples.append(why)
         return "skip"
 
     codec = python_encoding(encoding)
     read_options = pacsv.ReadOptions(block_size=BLOCK_SIZE, encoding="utf8" if codec == "utf-8" else encoding,
-                                      use_threads=True)
+                                     use_threads=True)
     parse_options = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid)
     convert_options = pacsv.ConvertOptions(column_types={c: pa.string() for c in header},
                                            include_columns=columns, strings_can_be_null=False,
                                            quoted_strings_can_be_null=False)
+    examples_before = len(stats.malformed_examples)
     raw = _CountingReader(open(path, "rb"))
     try:
         reader = pacsv.open_csv(io.BufferedReader(raw, 1 << 20), read_options=read_options,
@@ -198,6 +207,11 @@ def csv_batches(path: Path, columns: list[str], *, encoding: str, stats: ReadSta
                 break
             yield batch.to_pandas(), raw.count
     except pa.ArrowInvalid as exc:
+        if strict and invalid_rows:
+            line = locate_text(path, invalid_rows[-1], encoding)
+            raise MalformedInputError(f"malformed row: {exc}".split("\n")[0].rstrip(":") + ".", path=path, line=line,
+                                      fix="repair the row (quote fields holding the delimiter), or leave out "
+                                          "--strict to skip such rows with a count.") from None
         if "UTF8" in str(exc) or "utf8" in str(exc) or "decode" in str(exc).lower():
             line, detail = locate_decode_error(path, encoding)
             raise EncodingError(path, encoding, detail, line=line) from None
@@ -206,6 +220,29 @@ def csv_batches(path: Path, columns: list[str], *, encoding: str, stats: ReadSta
                                       "(quoted fields may contain newlines).") from None
     finally:
         raw.close()
+    # name the lines of the skipped rows reported as examples
+    new_examples = stats.malformed_examples[examples_before:]
+    for i, (why, text) in enumerate(zip(new_examples, invalid_rows)):
+        line = locate_text(path, text, encoding)
+        stats.malformed_examples[examples_before + i] = f"{path.name}:{line or '?'}: {why}"
+
+
+def locate_text(path: Path, text: str, encoding: str) -> int | None:
+    """1-based line where ``text`` starts in the file, or None (only used to report errors)."""
+    needle = text.encode("utf-8" if python_encoding(encoding) == "utf-8" else encoding, errors="replace")
+    if not needle:
+        return None
+    line, tail = 1, b""
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 22):
+            data = tail + chunk
+            at = data.find(needle)
+            if at >= 0:
+                return line + data.count(b"\n", 0, at)
+            keep = min(len(needle), len(data))
+            line += data.count(b"\n", 0, len(data) - keep)
+            tail = data[len(data) - keep:]
+    return None
 
 
 def _describe_decode_error(exc: UnicodeDecodeError) -> str:

@@ -106,11 +106,12 @@ class KaggleSource(Source):
         if tag_col is None:
             raise MissingColumnError(tags_path, "Tag", header, "Tags.csv needs columns Id,Tag (one row per question "
                                                                "and tag), or TagName with a PostTags.csv beside it.")
+        interned: dict[str, str] = {}  # one string object per distinct tag, not per row
         for df, n in csv_batches(tags_path, [id_col, tag_col], encoding=self.encoding, stats=self.stats,
                                  strict=self.config.strict, header=header):
             for post, tag in zip(df[id_col], df[tag_col]):
                 if tag:
-                    by_post[post].append(tag.strip().lower())
+                    by_post[post].append(interned.setdefault(tag, tag.strip().lower()))
             used = n
         return by_post, used
 
@@ -140,8 +141,8 @@ class KaggleSource(Source):
                 df = df[kind == "1"]
             ids = df[id_col].tolist()
             self.stats.questions += len(ids)
-            questions = questions_frame(ids, df[title_col].tolist(), df[body_col].tolist(),
-                                        [tags.get(i, []) for i in ids])
+            questions = questions_frame(ids, df[title_col].reset_index(drop=True),
+                                        df[body_col].reset_index(drop=True), [tags.get(i, []) for i in ids])
             yield RawBatch(questions=questions, answers=answers, bytes_read=n - done)
             done = n
         a_path = part["answers"]
@@ -158,7 +159,7 @@ class KaggleSource(Source):
                                  strict=self.config.strict, header=a_header):
             scores = _scores(df[score_col]) if score_col else [0] * len(df)
             self.stats.answers += len(df)
-            yield RawBatch(answers=answers_frame(df[parent_col].tolist(), df[body_col].tolist(), scores),
+            yield RawBatch(answers=answers_frame(df[parent_col], df[body_col], scores),
                            bytes_read=n - done)
             done = n
 
