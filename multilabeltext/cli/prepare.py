@@ -1,29 +1,14 @@
-"""The command line: each command parses options, calls one library function, prints the result.
-
-Library errors (:class:`~multilabeltext.errors.MultilabeltextError`) become a short message and exit
-code 2, never a traceback.
-"""
+"""``multilabeltext prepare`` (and ``processing.py``): raw dump -> dataset directory."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from . import __version__
-from .errors import MultilabeltextError
-
-app = typer.Typer(
-    name="multilabeltext",
-    help="Multi-label text classification, with Stack Overflow tag prediction as its showcase.\n\n"
-         "The flow: prepare (raw dump -> dataset dir) -> word2vec -> train -> evaluate / predict / report.",
-    no_args_is_help=True,
-    rich_markup_mode="rich",
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+from ..errors import MultilabeltextError
+from .common import app, csv_list, fail, run
 
 PREPARE_HELP = """Prepare a dataset directory from a Stack Overflow / Stack Exchange dump or any labelled table.
 
@@ -44,32 +29,6 @@ labels.json and manifest.json into OUT atomically.
   A table with its own split column:
   [cyan]multilabeltext prepare so_titles.tsv --out data/so --text-column title --label-column tags --split column[/cyan]
 """
-
-
-def _fail(error: MultilabeltextError) -> None:
-    from rich.console import Console
-
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
-    console.print(f"[bold red]Error:[/bold red] {error.where + ': ' if error.where else ''}{error.what}",
-                  markup=True)
-    if error.fix:
-        console.print(f"[bold]Fix:[/bold] {error.fix}")
-    raise typer.Exit(error.exit_code)
-
-
-def _run(fn, *args, **kwargs):
-    """Call a library function, turning its errors (and Ctrl-C) into messages and exit codes."""
-    try:
-        return fn(*args, **kwargs)
-    except MultilabeltextError as error:
-        _fail(error)
-    except KeyboardInterrupt:
-        print("Interrupted: nothing was written.", file=sys.stderr)
-        raise typer.Exit(130) from None
-
-
-def _csv_list(value: Optional[str]) -> Optional[list[str]]:
-    return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
 
 
 def prepare_command(
@@ -136,27 +95,27 @@ def prepare_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary; print only OUT.",
                                         rich_help_panel="Output")] = False,
 ) -> None:
-    from .config import PrepareConfig
-    from .data.prepare import prepare
-    from .progress import set_quiet
+    from ..config import PrepareConfig
+    from ..data.prepare import prepare
+    from ..progress import set_quiet
 
     set_quiet(quiet)
     given = {
         "format": format, "encoding": encoding, "text_columns": text_column or None, "label_column": label_column,
         "id_column": id_column, "label_delimiter": label_delimiter, "html": html, "strict": strict,
-        "fields": _csv_list(fields), "max_answers": max_answers, "drop_code": drop_code, "dedupe": dedupe,
+        "fields": csv_list(fields), "max_answers": max_answers, "drop_code": drop_code, "dedupe": dedupe,
         "top_n": top_n, "exclude_tags": exclude_tag or None, "min_tag_count": min_tag_count, "split": split,
         "split_column": split_column, "split_ratios": _csv_ratios(split_ratios), "seed": seed,
         "tutorial_artifacts": tutorial_artifacts, "jobs": jobs,
     }
     given = {k: v for k, v in given.items() if v is not None}
-    base = _run(PrepareConfig.from_toml, config) if config else PrepareConfig()
-    settings = _run(lambda: PrepareConfig.from_dict({**base.to_dict(), **given}, source="the command line"))
-    result = _run(prepare, inputs, out, settings, force=force)
+    base = run(PrepareConfig.from_toml, config) if config else PrepareConfig()
+    settings = run(lambda: PrepareConfig.from_dict({**base.to_dict(), **given}, source="the command line"))
+    result = run(prepare, inputs, out, settings, force=force)
     if quiet:
         print(result.out)
         return
-    from .summary import print_prepare_summary
+    from ..summary import print_prepare_summary
 
     print_prepare_summary(result)
 
@@ -167,23 +126,11 @@ def _csv_ratios(value: Optional[str]):
     try:
         return [float(v) for v in value.split(",")]
     except ValueError:
-        _fail(MultilabeltextError(f"--split-ratios must be three numbers, got {value!r}.",
+        fail(MultilabeltextError(f"--split-ratios must be three numbers, got {value!r}.",
                                   fix="pass e.g. --split-ratios 0.8,0.1,0.1."))
 
 
 app.command("prepare", help=PREPARE_HELP, no_args_is_help=True)(prepare_command)
-
-
-def version_callback(value: bool) -> None:
-    if value:
-        print(f"multilabeltext {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
-                                               help="Print the version and exit.")] = False) -> None:
-    """Multi-label text classification, with Stack Overflow tag prediction as its showcase."""
 
 
 def processing_main() -> None:
@@ -191,7 +138,3 @@ def processing_main() -> None:
     single = typer.Typer(add_completion=False, rich_markup_mode="rich", pretty_exceptions_enable=False)
     single.command(help=PREPARE_HELP, no_args_is_help=True)(prepare_command)
     single()
-
-
-if __name__ == "__main__":
-    app()

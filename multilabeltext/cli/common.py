@@ -1,0 +1,63 @@
+"""The command line: each command parses options, calls one library function, prints the result.
+
+One module per command; this one holds the app and what every command shares. Library errors
+(:class:`~multilabeltext.errors.MultilabeltextError`) become a short message and exit code 2, never a
+traceback. Heavy libraries are imported inside the commands, so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from .. import __version__
+from ..errors import MultilabeltextError
+
+app = typer.Typer(
+    name="multilabeltext",
+    help="Multi-label text classification, with Stack Overflow tag prediction as its showcase.\n\n"
+         "The flow: prepare (raw dump -> dataset dir) -> word2vec -> train -> evaluate / predict / report.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+def fail(error: MultilabeltextError) -> None:
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console.print(f"[bold red]Error:[/bold red] {error.where + ': ' if error.where else ''}{error.what}",
+                  markup=True)
+    if error.fix:
+        console.print(f"[bold]Fix:[/bold] {error.fix}")
+    raise typer.Exit(error.exit_code)
+
+
+def run(fn, *args, **kwargs):
+    """Call a library function, turning its errors (and Ctrl-C) into messages and exit codes."""
+    try:
+        return fn(*args, **kwargs)
+    except MultilabeltextError as error:
+        fail(error)
+    except KeyboardInterrupt:
+        print("Interrupted: nothing was written.", file=sys.stderr)
+        raise typer.Exit(130) from None
+
+
+def csv_list(value: Optional[str]) -> Optional[list[str]]:
+    return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        print(f"multilabeltext {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
+                                               help="Print the version and exit.")] = False) -> None:
+    """Multi-label text classification, with Stack Overflow tag prediction as its showcase."""
