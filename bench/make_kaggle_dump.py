@@ -30,9 +30,9 @@ from __future__ import annotations
 import argparse
 import ast
 import collections
+import contextlib
 import csv
 import json
-import os
 import re
 import sys
 import time
@@ -46,7 +46,8 @@ VERSION = 1  # bump when the output for a given set of parameters changes
 FULL_QUESTIONS = 607_282
 FULL_ANSWERS = 987_122
 DEFAULT_OUT = Path("/tmp/multilabeltext-bench/kaggle-full")
-DEFAULT_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATASETS = REPO.parent / "shared" / "datasets"
 FILES = ("Questions.csv", "Answers.csv", "Tags.csv")
 
 # Shapes of the real dump (approximate): body lengths in characters, tags per question.
@@ -57,13 +58,15 @@ EXTRA_TAGS_P = (0.08, 0.24, 0.31, 0.22, 0.15)  # P(0..4 tags besides python): ~3
 TAG_ZIPF_S = 0.8  # P(rank r) ~ 1/r**s over the vocabulary: top tag ~5% of extra tags, 10th ~0.8%
 SO_SHARE = 0.5  # share of body pieces drawn from stackoverflow.com texts (the rest: other SE sites)
 # Most used tags next to python in the real dump, most frequent first (approximate order).
-HEAD_TAGS = """python-2.7 django pandas python-3.x numpy list dictionary matplotlib regex tkinter string
-flask csv arrays scipy json selenium beautifulsoup sqlalchemy web-scraping linux multithreading django-models
-class pygame for-loop function windows mysql sorting unicode subprocess loops opencv file scikit-learn
-google-app-engine tuples datetime python-requests variables pyqt sockets pip osx xml flask-sqlalchemy
-algorithm oop django-views django-forms urllib2 python-imaging-library html sqlite encoding recursion
-dataframe parsing pyqt4 performance math ubuntu list-comprehension lambda scrapy anaconda
-""".split()
+HEAD_TAGS = ("python-2.7", "django", "pandas", "python-3.x", "numpy", "list", "dictionary", "matplotlib", "regex",
+             "tkinter", "string", "flask", "csv", "arrays", "scipy", "json", "selenium", "beautifulsoup",
+             "sqlalchemy", "web-scraping", "linux", "multithreading", "django-models", "class", "pygame",
+             "for-loop", "function", "windows", "mysql", "sorting", "unicode", "subprocess", "loops", "opencv",
+             "file", "scikit-learn", "google-app-engine", "tuples", "datetime", "python-requests", "variables",
+             "pyqt", "sockets", "pip", "osx", "xml", "flask-sqlalchemy", "algorithm", "oop", "django-views",
+             "django-forms", "urllib2", "python-imaging-library", "html", "sqlite", "encoding", "recursion",
+             "dataframe", "parsing", "pyqt4", "performance", "math", "ubuntu", "list-comprehension", "lambda",
+             "scrapy", "anaconda")
 # (post Id, UTC date) anchors of Stack Overflow's Id clock, for CreationDate; the first is the dump's first
 # question, the last the end of the dump. Dates in between are interpolated linearly.
 ID_CLOCK = [(469, "2008-08-02T15:11:16"), (1_000_000, "2009-06-15T12:00:00"),
@@ -256,61 +259,59 @@ def plan_posts(n_questions: int, n_answers: int, rng: np.random.Generator):
         aids[clash] += 1
 
 
-def open_csv(path: Path):
-    """Open ``path`` for ISO-8859-1 CSV writing as in the Kaggle dump; return (file, writer)."""
-    fh = open(path, "w", encoding="latin-1", errors="replace", newline="", buffering=1 << 22)
-    return fh, csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+@contextlib.contextmanager
+def kaggle_csv(path: Path, header: list[str]):
+    """Open ``path`` as an ISO-8859-1 CSV written like the Kaggle dump; yield a csv writer after the header."""
+    with open(path, "w", encoding="latin-1", errors="replace", newline="", buffering=1 << 22) as fh:
+        writer = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+        writer.writerow(header)
+        yield writer
+
+
+def progress(quiet: bool, what: str, done: int, total: int):
+    """Show ``done/total`` on stderr (overwriting the line) unless ``quiet``."""
+    if not quiet:
+        print(f"\r  {what} {done:,}/{total:,}  ", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
 
 def write_dump(out: Path, n_questions: int, n_answers: int, seed: int, pool: Pool, quiet=False) -> dict:
     """Write the three CSV files into ``out``; return counts for dump.json."""
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5)]
-    plan_rng, q_rng, a_rng, tag_rng, title_rng = streams
+    plan_rng, q_rng, a_rng, tag_rng, title_rng = [np.random.default_rng(s)
+                                                  for s in np.random.SeedSequence(seed).spawn(5)]
     qids, aids, parent_ids = plan_posts(n_questions, n_answers, plan_rng)
     vocab = tag_vocabulary(pool)
     zipf = 1.0 / np.arange(1, len(vocab) + 1) ** TAG_ZIPF_S
     zipf /= zipf.sum()
+    tag_rows, used_tags = 0, set()
 
     q_bodies = BodyMaker(pool, QUESTION_BODY_CHARS, q_rng)
-    fq, wq = open_csv(out / "Questions.csv")
-    ft, wt = open_csv(out / "Tags.csv")
-    wq.writerow(["Id", "OwnerUserId", "CreationDate", "Score", "Title", "Body"])
-    wt.writerow(["Id", "Tag"])
-    tag_rows, used_tags = 0, set()
-    for lo in range(0, n_questions, CHUNK):
-        ids = qids[lo:lo + CHUNK]
-        n = len(ids)
-        titles = [pool.titles[i] for i in title_rng.integers(0, len(pool.titles), n).tolist()]
-        wq.writerows(zip(ids.tolist(), owners(ids, 0.015, q_rng), creation_dates(ids).tolist(),
-                         scores(n, q_rng).tolist(), titles, q_bodies.bodies(n)))
-        n_extra = tag_rng.choice(len(EXTRA_TAGS_P), n, p=EXTRA_TAGS_P).tolist()
-        draws = tag_rng.choice(len(vocab), (n, 6), p=zipf).tolist()
-        for qid, k, row in zip(ids.tolist(), n_extra, draws):
-            tags = list(dict.fromkeys(row))[:k]
-            used_tags.update(tags)
-            wt.writerows([(qid, "python")] + [(qid, vocab[t]) for t in tags])
-            tag_rows += 1 + len(tags)
-        if not quiet:
-            print(f"\r  questions {lo + n:,}/{n_questions:,}", end="", file=sys.stderr, flush=True)
-    fq.close()
-    ft.close()
+    with (kaggle_csv(out / "Questions.csv", ["Id", "OwnerUserId", "CreationDate", "Score", "Title", "Body"]) as wq,
+          kaggle_csv(out / "Tags.csv", ["Id", "Tag"]) as wt):
+        for lo in range(0, n_questions, CHUNK):
+            ids = qids[lo:lo + CHUNK]
+            n = len(ids)
+            titles = [pool.titles[i] for i in title_rng.integers(0, len(pool.titles), n).tolist()]
+            wq.writerows(zip(ids.tolist(), owners(ids, 0.015, q_rng), creation_dates(ids).tolist(),
+                             scores(n, q_rng).tolist(), titles, q_bodies.bodies(n)))
+            n_extra = tag_rng.choice(len(EXTRA_TAGS_P), n, p=EXTRA_TAGS_P).tolist()
+            draws = tag_rng.choice(len(vocab), (n, 6), p=zipf).tolist()
+            for qid, k, row in zip(ids.tolist(), n_extra, draws):
+                tags = list(dict.fromkeys(row))[:k]  # k distinct tags
+                used_tags.update(tags)
+                wt.writerows([(qid, "python")] + [(qid, vocab[t]) for t in tags])
+                tag_rows += 1 + len(tags)
+            progress(quiet, "questions", lo + n, n_questions)
 
     a_bodies = BodyMaker(pool, ANSWER_BODY_CHARS, a_rng)
-    fa, wa = open_csv(out / "Answers.csv")
-    wa.writerow(["Id", "OwnerUserId", "CreationDate", "ParentId", "Score", "Body"])
-    for lo in range(0, n_answers, CHUNK):
-        ids = aids[lo:lo + CHUNK]
-        n = len(ids)
-        wa.writerows(zip(ids.tolist(), owners(ids, 0.01, a_rng), creation_dates(ids).tolist(),
-                         parent_ids[lo:lo + CHUNK].tolist(), scores(n, a_rng).tolist(), a_bodies.bodies(n)))
-        if not quiet:
-            print(f"\r  answers {lo + n:,}/{n_answers:,}  ", end="", file=sys.stderr, flush=True)
-    fa.close()
-    if not quiet:
-        print(file=sys.stderr)
-    return {"tag_rows": tag_rows, "distinct_tags": len(used_tags) + (n_questions > 0),
-            "vocabulary": len(vocab) + 1,
-            "questions_with_answers": int(len(np.unique(parent_ids)))}
+    with kaggle_csv(out / "Answers.csv", ["Id", "OwnerUserId", "CreationDate", "ParentId", "Score", "Body"]) as wa:
+        for lo in range(0, n_answers, CHUNK):
+            ids = aids[lo:lo + CHUNK]
+            n = len(ids)
+            wa.writerows(zip(ids.tolist(), owners(ids, 0.01, a_rng), creation_dates(ids).tolist(),
+                             parent_ids[lo:lo + CHUNK].tolist(), scores(n, a_rng).tolist(), a_bodies.bodies(n)))
+            progress(quiet, "answers", lo + n, n_answers)
+    return {"tag_rows": tag_rows, "distinct_tags": len(used_tags) + (n_questions > 0), "vocabulary": len(vocab) + 1,
+            "questions_with_answers": len(np.unique(parent_ids))}
 
 
 def read_manifest(out: Path) -> dict | None:
@@ -335,6 +336,10 @@ def ensure_dump(out: Path = DEFAULT_OUT, questions: int = FULL_QUESTIONS, answer
                 force: bool = False, quiet: bool = False) -> dict:
     """Generate the dump into ``out`` unless an identical one is already there; return its dump.json."""
     out = Path(out)
+    if out.resolve().is_relative_to(REPO):
+        raise ValueError(f"{out}: the dump must not go into the repository ({REPO}); use a directory under /tmp")
+    if not (Path(datasets) / "stackexchange-samples").is_dir():
+        raise FileNotFoundError(f"{datasets}: no stackexchange-samples/ here; pass the shared datasets directory")
     params = {"version": VERSION, "questions": round(questions * scale), "answers": round(answers * scale),
               "seed": seed}
     if not force and is_current(out, params):
@@ -367,7 +372,7 @@ def ensure_dump(out: Path = DEFAULT_OUT, questions: int = FULL_QUESTIONS, answer
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0] + ". Writes Questions.csv, Answers.csv, Tags.csv and dump.json "
+        description=__doc__.split("\n\n")[0] + " Writes Questions.csv, Answers.csv, Tags.csv and dump.json "
         "into --out, reusing them when dump.json shows the same parameters.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (never the repo)")
@@ -383,8 +388,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.scale <= 0 or args.questions < 1 or args.answers < 0:
         parser.error("--scale must be > 0, --questions >= 1 and --answers >= 0")
-    meta = ensure_dump(args.out, args.questions, args.answers, args.seed, args.scale, args.datasets,
-                       args.force, args.quiet)
+    try:
+        meta = ensure_dump(args.out, args.questions, args.answers, args.seed, args.scale, args.datasets,
+                           args.force, args.quiet)
+    except (ValueError, FileNotFoundError) as err:
+        parser.error(str(err))
     for name in FILES:
         print(f"{args.out / name}: {meta['files'][name]['bytes'] / 1e6:,.1f} MB")
     c = meta["counts"]

@@ -52,23 +52,25 @@ def write_json(path: Path, data) -> None:
 
 
 @contextmanager
-def atomic_directory(out: str | Path, *, force: bool = False) -> Iterator[Path]:
+def atomic_directory(out: str | Path, *, force: bool = False, marker: str = MANIFEST) -> Iterator[Path]:
     """Yield a temporary sibling directory that replaces ``out`` only if the block succeeds.
 
-    Refuses an ``out`` that already holds files unless ``force``; an interrupted or failed run leaves
-    ``out`` as it was and removes the temporary directory.
+    Refuses an ``out`` that already holds files unless ``force``; even with ``force`` it only replaces a
+    directory holding ``marker`` (a dataset's manifest.json, a model's model.json), never other data.
+    An interrupted or failed run leaves ``out`` as it was and removes the temporary directory.
     """
     out = Path(out)
+    kind = "dataset" if marker == MANIFEST else "model"
     if out.exists() and not out.is_dir():
         raise DatasetExistsError("the output path exists and is a file.", path=out,
                                  fix="choose a directory path for --out.")
     if out.is_dir() and any(out.iterdir()) and not force:
-        what = "a dataset" if (out / MANIFEST).exists() else "files"
+        what = f"a {kind}" if (out / marker).exists() else "files"
         raise DatasetExistsError(f"the output directory already holds {what}.", path=out,
                                  fix="pass --force to replace it, or choose another --out directory.")
-    if out.is_dir() and any(out.iterdir()) and force and not (out / MANIFEST).exists():
-        raise DatasetExistsError("the output directory holds files that are not a dataset; --force only "
-                                 "replaces a dataset directory, to never delete other data.", path=out,
+    if out.is_dir() and any(out.iterdir()) and force and not (out / marker).exists():
+        raise DatasetExistsError(f"the output directory holds files that are not a {kind}; --force only "
+                                 f"replaces a {kind} directory, to never delete other data.", path=out,
                                  fix="choose another --out directory, or empty this one yourself.")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
