@@ -84,7 +84,7 @@ class Settings:
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
 
-def _check(ok: bool, what: str, fix: str) -> None:
+def check(ok: bool, what: str, fix: str) -> None:
     if not ok:
         raise ConfigError(what, fix=fix)
 
@@ -104,7 +104,7 @@ class TokenizerConfig(Settings):
     min_length: int = 1
 
     def __post_init__(self):
-        _check(isinstance(self.min_length, int) and self.min_length >= 1,
+        check(isinstance(self.min_length, int) and self.min_length >= 1,
                f"min_length must be an integer >= 1, got {self.min_length!r}.", "use min_length = 1.")
 
 
@@ -155,30 +155,65 @@ class PrepareConfig(Settings):
             object.__setattr__(self, name, tuple(value))
         if isinstance(self.tokenizer, dict):
             object.__setattr__(self, "tokenizer", TokenizerConfig.from_dict(self.tokenizer))
-        _check(self.format in FORMATS, f"format must be one of {', '.join(FORMATS)}, got {self.format!r}.",
+        check(self.format in FORMATS, f"format must be one of {', '.join(FORMATS)}, got {self.format!r}.",
                "pass --format auto to detect it from the files.")
         bad = [f for f in self.fields if f not in FIELDS]
-        _check(not bad and len(self.fields) > 0,
+        check(not bad and len(self.fields) > 0,
                f"fields must be some of {', '.join(FIELDS)}, got {', '.join(self.fields) or 'none'}.",
                "pass e.g. --fields title,body.")
-        _check(self.top_n is None or (isinstance(self.top_n, int) and self.top_n > 0),
+        check(self.top_n is None or (isinstance(self.top_n, int) and self.top_n > 0),
                f"top_n must be a positive number of tags (or unset for all tags), got {self.top_n!r}.",
                "pass --top-n 10, say, or leave it out.")
-        _check(isinstance(self.min_tag_count, int) and self.min_tag_count >= 1,
+        check(isinstance(self.min_tag_count, int) and self.min_tag_count >= 1,
                f"min_tag_count must be an integer >= 1, got {self.min_tag_count!r}.", "pass --min-tag-count 5, say.")
-        _check(self.max_answers is None or (isinstance(self.max_answers, int) and self.max_answers >= 0),
+        check(self.max_answers is None or (isinstance(self.max_answers, int) and self.max_answers >= 0),
                f"max_answers must be >= 0 (or unset for all), got {self.max_answers!r}.", "pass --max-answers 3, say.")
-        _check(self.split in SPLIT_METHODS,
+        check(self.split in SPLIT_METHODS,
                f"split must be one of {', '.join(SPLIT_METHODS)}, got {self.split!r}.",
                "use --split iterative (stratified), --split column (the data's own), or --split none.")
         ratios = self.split_ratios
-        _check(len(ratios) == 3 and all(isinstance(r, (int, float)) and r >= 0 for r in ratios)
+        check(len(ratios) == 3 and all(isinstance(r, (int, float)) and r >= 0 for r in ratios)
                and abs(sum(ratios) - 1.0) < 1e-6 and ratios[0] > 0,
                f"split_ratios must be three non-negative fractions (train, validation, test) summing to 1, "
                f"got {', '.join(map(str, ratios))}.", "pass --split-ratios 0.8,0.1,0.1.")
         object.__setattr__(self, "split_ratios", tuple(float(r) for r in ratios))
-        _check(isinstance(self.jobs, int) and self.jobs >= 0,
+        check(isinstance(self.jobs, int) and self.jobs >= 0,
                f"jobs must be >= 0 (0 = one per CPU core), got {self.jobs!r}.", "pass --jobs 2, say.")
-        _check(isinstance(self.seed, int), f"seed must be an integer, got {self.seed!r}.", "pass --seed 13.")
-        _check(self.label_delimiter is None or len(self.label_delimiter) > 0,
+        check(isinstance(self.seed, int), f"seed must be an integer, got {self.seed!r}.", "pass --seed 13.")
+        check(self.label_delimiter is None or len(self.label_delimiter) > 0,
                "label_delimiter must not be empty.", "pass e.g. --label-delimiter '|' or leave it out.")
+
+
+THRESHOLD_METHODS = ("fixed", "global", "per-tag")
+
+
+@dataclass(frozen=True)
+class TrainConfig(Settings):
+    """Options of the ``train`` stage (dataset directory -> model directory).
+
+    Example:
+        >>> TrainConfig(model="linear", params={"C": 1.0}).params
+        {'C': 1.0}
+    """
+
+    section: ClassVar[str] = "train"
+    model: str = "linear"
+    params: dict = field(default_factory=dict)
+    threshold: str = "per-tag"
+    fixed_threshold: float = 0.25
+    min_tags: int = 1
+    vectors: str | None = None
+    seed: int = 13
+
+    def __post_init__(self):
+        check(isinstance(self.params, dict), f"params must be a table of model settings, got {self.params!r}.",
+              "write them under [train.params] in the TOML file, or pass --param key=value.")
+        check(self.threshold in THRESHOLD_METHODS,
+              f"threshold must be one of {', '.join(THRESHOLD_METHODS)}, got {self.threshold!r}.",
+              "use --threshold per-tag (tuned per tag on validation), global, or fixed.")
+        check(isinstance(self.fixed_threshold, (int, float)) and 0 < self.fixed_threshold < 1,
+              f"fixed_threshold must be between 0 and 1, got {self.fixed_threshold!r}.",
+              "use --fixed-threshold 0.25 (the 2018 tutorial's value).")
+        check(isinstance(self.min_tags, int) and self.min_tags >= 0,
+              f"min_tags must be >= 0, got {self.min_tags!r}.", "use --min-tags 1 (every question has a tag).")
+        check(isinstance(self.seed, int), f"seed must be an integer, got {self.seed!r}.", "pass --seed 13.")

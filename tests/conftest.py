@@ -106,13 +106,14 @@ def prepare_ok(inputs, out: Path, *options) -> Path:
     return out
 
 
-def run_python(*args, cwd: Path = REPO, timeout: float = 120) -> subprocess.CompletedProcess:
+def run_python(*args, cwd: Path = REPO, timeout: float = 120, input_text: str | None = None,
+               ) -> subprocess.CompletedProcess:
     """The venv's Python in a subprocess (e.g. ``run_python("-m", "multilabeltext", "prepare", ...)``)."""
     python = REPO / ".venv" / "bin" / "python"
     python = python if python.exists() else Path(sys.executable)
     env = {**os.environ, **CLI_ENV}
     return subprocess.run([str(python), *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env=env)
+                          timeout=timeout, env=env, input=input_text)
 
 
 # ------------------------------------------------------------------------------------------- datasets

@@ -1,6 +1,7 @@
 """The ``multilabeltext`` command line: ``app`` with one module per command."""
 
-from . import prepare  # noqa: F401  (registers the command)
+from . import evaluate, predict, prepare, train  # noqa: F401  (each registers its command)
+from . import word2vec  # noqa: F401
 from .common import app
 from .prepare import processing_main
 

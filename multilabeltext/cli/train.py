@@ -1,0 +1,93 @@
+"""``multilabeltext train``: dataset directory -> model directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import ConfigError
+from .common import app, run
+
+TRAIN_HELP = """Train a model on a prepared dataset: fit on train, tune thresholds on validation, measure on test.
+
+Writes a model directory (weights, labels, tuned thresholds, metrics, per-epoch history, test predictions) \
+that `predict`, `evaluate` and later `report`, `dashboard` and `serve` read.
+
+[bold]Models[/bold]: [cyan]linear[/cyan] (TF-IDF word+char n-grams, linear SVM: fast and strong), \
+[cyan]lstm[/cyan] (the 2018 tutorial's Keras LSTM, improved; pass --vectors from `multilabeltext word2vec`), \
+[cyan]ensemble[/cyan] (linear + lstm, weight tuned on validation).
+
+[bold]Examples[/bold]
+
+  [cyan]multilabeltext train data/so-titles --out models/so-titles-linear[/cyan]
+
+  [cyan]multilabeltext train data/so-titles --out models/so-lstm --model lstm --vectors vectors/so --param epochs=8[/cyan]
+
+  Settings from a file, one overridden: [cyan]multilabeltext train data/pyq --out models/pyq --config train.toml --param C=1.0[/cyan]
+"""
+
+
+def parse_param(text: str) -> tuple[str, object]:
+    """``key=value`` with the value read as JSON when it parses (numbers, true/false, lists), else a string."""
+    if "=" not in text:
+        raise ConfigError(f"--param expects key=value, got {text!r}.", fix="pass e.g. --param C=0.5.")
+    key, value = text.split("=", 1)
+    try:
+        return key.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return key.strip(), value
+
+
+@app.command("train", help=TRAIN_HELP, no_args_is_help=True)
+def train_command(
+    dataset: Annotated[Path, typer.Argument(help="Dataset directory from `multilabeltext prepare`.",
+                                            show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.", show_default=False)],
+    model: Annotated[Optional[str], typer.Option(help="linear | lstm | ensemble \\[default: linear]")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="TOML file of train settings ([train] and "
+                                                   "[train.params]); options given here override it.")] = None,
+    param: Annotated[Optional[list[str]], typer.Option(help="Model setting key=value (repeatable), e.g. "
+                                                       "--param C=1.0 --param epochs=8.")] = None,
+    threshold: Annotated[Optional[str], typer.Option(help="per-tag | global | fixed: how scores become tags "
+                                                     "\\[default: per-tag, tuned on validation]")] = None,
+    fixed_threshold: Annotated[Optional[float], typer.Option(help="The threshold of --threshold fixed "
+                                                             "\\[default: 0.25, the 2018 tutorial's]")] = None,
+    min_tags: Annotated[Optional[int], typer.Option(help="Give every text at least this many tags "
+                                                    "\\[default: 1]")] = None,
+    vectors: Annotated[Optional[str], typer.Option(help="Word2Vec vectors (directory or file) for models "
+                                                   "with embeddings.")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed \\[default: 13]")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace OUT if it already holds a model.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; print only OUT.")] = False,
+) -> None:
+    from ..config import TrainConfig
+    from ..progress import set_quiet
+    from ..training import train
+
+    set_quiet(quiet)
+    base = run(TrainConfig.from_toml, config) if config else TrainConfig()
+    given = {"model": model, "threshold": threshold, "fixed_threshold": fixed_threshold, "min_tags": min_tags,
+             "vectors": vectors, "seed": seed}
+    settings = {**base.to_dict(), **{k: v for k, v in given.items() if v is not None}}
+    if param:
+        settings["params"] = {**settings["params"], **dict(run(lambda: [parse_param(p) for p in param]))}
+    train_config = run(lambda: TrainConfig.from_dict(settings, source="the command line"))
+    result = run(train, dataset, out, train_config, force=force)
+    if quiet:
+        print(result.out)
+        return
+    from ..metrics import compare_table, format_table
+
+    test = result.metrics.get("test")
+    if test:
+        print(format_table(test, result.metrics.get("per_tag_test"), max_tags=15))
+        print()
+        print(compare_table({f"tuned ({train_config.threshold})": test,
+                             f"fixed {train_config.fixed_threshold:g}": result.metrics["test_fixed_threshold"]}))
+    t = result.timings
+    print(f"\nfit {t['fit_seconds']} s ({t['train_texts_per_second']:,.0f} texts/s)"
+          + (f", predict {t['predict_texts_per_second']:,.0f} texts/s" if "predict_texts_per_second" in t else ""))
+    print(f"Model written to {result.out}")

@@ -1,0 +1,122 @@
+"""The contract every model keeps, scikit-learn style.
+
+* the constructor only stores settings (a model-specific ``Config`` dataclass);
+* ``fit(texts, Y, ...)`` learns and returns ``self``; learned state ends in ``_``;
+* ``predict_proba(texts)`` gives scores in [0, 1], shape (n, n_labels); ``predict(texts, threshold=...)``
+  turns them into decisions (thresholds are tuned separately, see :mod:`multilabeltext.thresholds`);
+* ``save(directory)`` writes only safe formats (JSON, NumPy ``.npy``/``.npz`` without pickle, Keras
+  ``.keras``); ``load(directory)`` reads them back and predicts the same numbers.
+
+Example:
+    >>> from multilabeltext.models import get_model
+    >>> model = get_model("linear")
+    >>> model.fit(["numpy array", "pandas frame"] * 4, [[1, 0], [0, 1]] * 4, labels=["numpy", "pandas"]).labels_
+    ['numpy', 'pandas']
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..config import Settings, TokenizerConfig
+from ..data.tokenizer import Tokenizer
+from ..errors import ConfigError
+
+
+class TagModel:
+    """Base class: multi-label text classifier over a fixed, ordered list of labels."""
+
+    name: ClassVar[str] = ""
+    Config: ClassVar[type[Settings]] = Settings
+
+    def __init__(self, config: Settings | dict | None = None, **params: Any):
+        if isinstance(config, dict):
+            config = self.Config.from_dict(config, source=f"{self.name} model settings")
+        config = config or self.Config()
+        self.config = config.replace(**params) if params else config
+
+    # --- to implement -------------------------------------------------------------------------------
+    def _fit(self, texts: list[str], Y: np.ndarray, validation: tuple[list[str], np.ndarray] | None) -> None:
+        raise NotImplementedError
+
+    def _predict_proba(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _save(self, directory: Path) -> None:
+        raise NotImplementedError
+
+    def _load(self, directory: Path) -> None:
+        raise NotImplementedError
+
+    # --- the contract -------------------------------------------------------------------------------
+    def fit(self, texts, Y, *, labels: list[str], validation: tuple[list[str], Any] | None = None,
+            tokenizer: TokenizerConfig | None = None, vectors=None) -> TagModel:
+        """Learn from ``texts`` and their binary label matrix ``Y`` (n, len(labels)); returns ``self``.
+
+        ``validation`` (texts, Y) may be used for early stopping; ``vectors`` (gensim KeyedVectors) by
+        models with word embeddings; ``tokenizer`` settings are saved with the model and reused by predict.
+        """
+        texts = list(texts)
+        Y = np.asarray(Y, dtype=np.float32)
+        if Y.ndim != 2 or Y.shape != (len(texts), len(labels)):
+            raise ConfigError(f"Y must have shape (n_texts, n_labels) = ({len(texts)}, {len(labels)}), "
+                              f"got {Y.shape}.", fix="binarize the tags with multilabeltext.metrics.binarize.")
+        if len(texts) == 0:
+            raise ConfigError("no training texts.", fix="check the dataset's train split.")
+        self.labels_ = list(labels)
+        self.tokenizer_config_ = tokenizer or TokenizerConfig()
+        self.tokenizer_ = Tokenizer(self.tokenizer_config_)
+        self.vectors_ = vectors
+        self.history_: list[dict] = []
+        if validation is not None:
+            validation = (list(validation[0]), np.asarray(validation[1], dtype=np.float32))
+        self._fit(texts, Y, validation)
+        return self
+
+    def predict_proba(self, texts) -> np.ndarray:
+        """Scores in [0, 1], shape (n_texts, n_labels), float32; empty input gives shape (0, n_labels)."""
+        self._check_fitted()
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        if not texts:
+            return np.zeros((0, len(self.labels_)), dtype=np.float32)
+        return np.asarray(self._predict_proba(texts), dtype=np.float32)
+
+    def predict(self, texts, threshold: float | np.ndarray = 0.5) -> np.ndarray:
+        """Boolean decisions: ``predict_proba(texts) >= threshold`` (a scalar or one value per label)."""
+        return self.predict_proba(texts) >= np.asarray(threshold, dtype=np.float32)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the model's own files (settings, labels, weights) into ``directory``."""
+        self._check_fitted()
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        meta = {"model": self.name, "config": self.config.to_dict(), "labels": self.labels_,
+                "tokenizer": self.tokenizer_config_.to_dict()}
+        (directory / "model_config.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        self._save(directory)
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> TagModel:
+        """Read a model written by :meth:`save`."""
+        directory = Path(directory)
+        meta = json.loads((directory / "model_config.json").read_text(encoding="utf-8"))
+        model = cls(meta["config"])
+        model.labels_ = meta["labels"]
+        model.tokenizer_config_ = TokenizerConfig.from_dict(meta["tokenizer"])
+        model.tokenizer_ = Tokenizer(model.tokenizer_config_)
+        model.vectors_ = None
+        model.history_ = []
+        model._load(directory)
+        return model
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "labels_"):
+            raise ConfigError(f"this {self.name} model is not fitted.", fix="call fit() or load a saved model.")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.config!r})"

@@ -1,0 +1,190 @@
+"""``linear``: TF-IDF (word 1-2-grams + char 2-5-grams) and one linear classifier per tag: the fast baseline.
+
+Scores are calibrated with Platt scaling (a sigmoid of the decision value per tag), fitted on the
+validation split when there is one. Saved as JSON vocabularies and ``.npy`` arrays, no pickle.
+
+Example:
+    >>> m = LinearModel(char_ngrams=None).fit(["numpy arrays", "pandas frames"] * 5, [[1, 0], [0, 1]] * 5,
+    ...                                      labels=["numpy", "pandas"])
+    >>> m.predict(["arrays in numpy"], threshold=0.5).tolist()
+    [[True, False]]
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from ..config import Settings, check
+from .base import TagModel
+
+
+@dataclass(frozen=True)
+class LinearConfig(Settings):
+    """Settings of the ``linear`` model."""
+
+    section: ClassVar[str] = "linear"
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] | None = (2, 5)
+    min_df: int = 2
+    max_features: int | None = 400_000
+    sublinear_tf: bool = True
+    classifier: str = "svm"  # svm (LinearSVC) | logreg (LogisticRegression, liblinear dual)
+    C: float = 0.5
+    class_weight: str | None = None  # None | "balanced"
+    jobs: int = 0  # processes for the per-tag fits; 0 = one per core
+
+    def __post_init__(self):
+        for name in ("word_ngrams", "char_ngrams"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, tuple(value))
+                check(len(value) == 2 and 1 <= value[0] <= value[1],
+                      f"{name} must be two increasing n-gram sizes, got {value!r}.", f"use e.g. {name} = [1, 2].")
+        check(self.classifier in ("svm", "logreg"), f"classifier must be svm or logreg, got {self.classifier!r}.",
+              "use classifier = \"svm\".")
+        check(self.C > 0, f"C must be > 0, got {self.C!r}.", "use C = 0.5.")
+        check(self.min_df >= 1, f"min_df must be >= 1, got {self.min_df!r}.", "use min_df = 2.")
+        check(self.class_weight in (None, "balanced"), f"class_weight must be unset or \"balanced\", got "
+              f"{self.class_weight!r}.", "leave it out, or use \"balanced\".")
+
+
+class LinearModel(TagModel):
+    """TF-IDF features, one-vs-rest linear SVM (or logistic regression), Platt-calibrated scores."""
+
+    name = "linear"
+    Config = LinearConfig
+
+    def _vectorizers(self, word_vocab=None, char_vocab=None):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        cfg = self.config
+        budget = None if cfg.max_features is None else cfg.max_features // (2 if cfg.char_ngrams else 1)
+        word = TfidfVectorizer(tokenizer=self.tokenizer_, token_pattern=None, lowercase=False,
+                               ngram_range=cfg.word_ngrams, min_df=cfg.min_df if word_vocab is None else 1,
+                               max_features=budget if word_vocab is None else None,
+                               sublinear_tf=cfg.sublinear_tf, vocabulary=word_vocab, dtype=np.float32)
+        char = None
+        if cfg.char_ngrams:
+            char = TfidfVectorizer(analyzer="char_wb", ngram_range=cfg.char_ngrams, lowercase=True,
+                                   min_df=cfg.min_df if char_vocab is None else 1,
+                                   max_features=budget if char_vocab is None else None,
+                                   sublinear_tf=cfg.sublinear_tf, vocabulary=char_vocab, dtype=np.float32)
+        return word, char
+
+    def _features(self, texts, fit: bool = False):
+        import scipy.sparse as sp
+
+        parts = []
+        for vec in (self.word_, self.char_):
+            if vec is not None:
+                parts.append(vec.fit_transform(texts) if fit else vec.transform(texts))
+        return sp.hstack(parts, format="csr") if len(parts) > 1 else parts[0].tocsr()
+
+    def _fit(self, texts, Y, validation):
+        from sklearn.multiclass import OneVsRestClassifier
+        from sklearn.svm import LinearSVC
+
+        from ..parallel import resolve_jobs
+
+        cfg = self.config
+        self.word_, self.char_ = self._vectorizers()
+        X = self._features(texts, fit=True)
+        if cfg.classifier == "svm":
+            base = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, dual="auto", max_iter=5000)
+        else:
+            from sklearn.linear_model import LogisticRegression
+
+            base = LogisticRegression(C=cfg.C * 8, solver="liblinear", dual=True, class_weight=cfg.class_weight,
+                                      max_iter=1000)
+        clf = OneVsRestClassifier(base, n_jobs=resolve_jobs(cfg.jobs)).fit(X, Y)
+        self.coef_ = np.vstack([_coef(e, X.shape[1]) for e in clf.estimators_]).astype(np.float32)
+        self.intercept_ = np.array([_intercept(e) for e in clf.estimators_], dtype=np.float32)
+        if validation is not None and len(validation[0]):
+            d, y = self._decision(validation[0]), validation[1]
+        else:
+            d, y = np.asarray(X @ self.coef_.T) + self.intercept_, Y
+        self.platt_ = fit_platt(d, y)
+
+    def _decision(self, texts) -> np.ndarray:
+        X = self._features(texts)
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def _predict_proba(self, texts):
+        d = self._decision(texts)
+        return 1.0 / (1.0 + np.exp(-(d * self.platt_[0] + self.platt_[1])))
+
+    def _save(self, directory: Path) -> None:
+        vocab = {"word": _vocab_list(self.word_), "char": _vocab_list(self.char_) if self.char_ else None}
+        (directory / "vocabulary.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        np.save(directory / "idf_word.npy", self.word_.idf_.astype(np.float32))
+        if self.char_ is not None:
+            np.save(directory / "idf_char.npy", self.char_.idf_.astype(np.float32))
+        np.save(directory / "coef.npy", self.coef_)
+        np.save(directory / "intercept.npy", self.intercept_)
+        np.save(directory / "platt.npy", self.platt_)
+
+    def _load(self, directory: Path) -> None:
+        vocab = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
+        self.word_, self.char_ = self._vectorizers(
+            {t: i for i, t in enumerate(vocab["word"])},
+            {t: i for i, t in enumerate(vocab["char"])} if vocab["char"] else None)
+        for vec, name in ((self.word_, "word"), (self.char_, "char")):
+            if vec is not None:
+                vec.fit([""])  # a fixed vocabulary: fit only validates it; the learned idf is restored below
+                vec.idf_ = np.load(directory / f"idf_{name}.npy", allow_pickle=False)
+        self.coef_ = np.load(directory / "coef.npy", allow_pickle=False)
+        self.intercept_ = np.load(directory / "intercept.npy", allow_pickle=False)
+        self.platt_ = np.load(directory / "platt.npy", allow_pickle=False)
+
+
+def _vocab_list(vectorizer) -> list[str]:
+    terms = [""] * len(vectorizer.vocabulary_)
+    for term, index in vectorizer.vocabulary_.items():
+        terms[index] = term
+    return terms
+
+
+def _coef(estimator, n_features: int) -> np.ndarray:
+    """Weights of one per-tag estimator (a constant predictor, for a tag never or always seen, has none)."""
+    coef = getattr(estimator, "coef_", None)
+    return np.zeros(n_features, dtype=np.float32) if coef is None else np.asarray(coef).ravel()
+
+
+def _intercept(estimator) -> float:
+    if hasattr(estimator, "intercept_"):
+        return float(np.ravel(estimator.intercept_)[0])
+    constant = float(np.ravel(getattr(estimator, "y_", [0]))[0])  # sklearn's _ConstantPredictor
+    return 10.0 if constant > 0.5 else -10.0
+
+
+def fit_platt(decision: np.ndarray, Y: np.ndarray, iterations: int = 50) -> np.ndarray:
+    """Per-column sigmoid ``1 / (1 + exp(-(a d + b)))`` fitted by Newton's method (Platt's targets).
+
+    Returns an array of shape (2, n_labels): slopes ``a`` and offsets ``b``.
+
+    Example:
+        >>> d = np.array([[-2.0], [-1.0], [1.0], [2.0]]); y = np.array([[0], [0], [1], [1]])
+        >>> bool(fit_platt(d, y)[0, 0] > 0)
+        True
+    """
+    d = np.asarray(decision, dtype=np.float64)
+    y = np.asarray(Y, dtype=np.float64)
+    pos = y.sum(axis=0)
+    neg = len(y) - pos
+    t = np.where(y > 0, (pos + 1) / (pos + 2), 1 / (neg + 2))  # Platt's regularized targets
+    a = np.ones(d.shape[1])
+    b = np.zeros(d.shape[1])
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-(a * d + b)))
+        w = p * (1 - p) + 1e-9
+        g_a, g_b = ((p - t) * d).sum(0), (p - t).sum(0)
+        h_aa, h_ab, h_bb = (w * d * d).sum(0) + 1e-6, (w * d).sum(0), w.sum(0) + 1e-6
+        det = h_aa * h_bb - h_ab * h_ab
+        a -= (h_bb * g_a - h_ab * g_b) / det
+        b -= (h_aa * g_b - h_ab * g_a) / det
+    return np.vstack([a, b]).astype(np.float32)

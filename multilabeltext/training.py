@@ -1,0 +1,103 @@
+"""``train``: a dataset directory in, a model directory out (fit, tune thresholds, evaluate, save).
+
+Fits on the train split, tunes thresholds (and early-stops, for models that can) on the validation
+split, measures on the test split, and saves everything :mod:`multilabeltext.modeldir` describes.
+
+Example:
+    >>> result = train("data/so-titles", "models/so-titles-linear", TrainConfig(model="linear"))  # doctest: +SKIP
+    >>> round(result.metrics["test"]["micro_f1"], 3)                                              # doctest: +SKIP
+    0.697
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import TokenizerConfig, TrainConfig
+from .errors import DatasetFormatError
+from .progress import status
+
+
+@dataclass
+class TrainResult:
+    """Where the model went, and what it measured."""
+
+    out: Path
+    metrics: dict
+    timings: dict
+    labels: list[str]
+
+
+def _split(directory: Path, split: str, labels: list[str]):
+    from .data.dataset import load_dataset
+    from .metrics import binarize
+
+    frame = load_dataset(directory, split=split)
+    return frame, frame["text"].tolist(), binarize(frame["tags"].tolist(), labels)
+
+
+def train(dataset: str | Path, out: str | Path, config: TrainConfig | None = None, *, force: bool = False) -> TrainResult:
+    """Train ``config.model`` on a prepared dataset and write a model directory at ``out``."""
+    from .data.dataset import read_labels, read_manifest, sha256_file
+    from .metrics import evaluate, per_tag
+    from .modeldir import save_model
+    from .models import get_model
+    from .thresholds import Thresholds, apply
+
+    config = config or TrainConfig()
+    dataset = Path(dataset)
+    manifest = read_manifest(dataset)
+    labels = read_labels(dataset)
+    model = get_model(config.model, config.params)  # validates the settings before any heavy work
+    train_frame, train_texts, Y_train = _split(dataset, "train", labels)
+    if not train_texts:
+        raise DatasetFormatError("the dataset has no training rows.", path=dataset,
+                                 fix="prepare it again with a train split (--split-ratios 0.8,0.1,0.1).")
+    _, val_texts, Y_val = _split(dataset, "validation", labels)
+    test_frame, test_texts, Y_test = _split(dataset, "test", labels)
+    vectors = None
+    if config.vectors:
+        from .embeddings import load_vectors
+
+        vectors = load_vectors(config.vectors)
+    np.random.seed(config.seed)
+
+    status(f"Training {config.model} on {len(train_texts):,} texts, {len(labels)} labels "
+           f"(validation {len(val_texts):,}, test {len(test_texts):,})")
+    started = time.perf_counter()
+    model.fit(train_texts, Y_train, labels=labels, validation=(val_texts, Y_val) if val_texts else None,
+              tokenizer=TokenizerConfig.from_dict(manifest["tokenizer"]), vectors=vectors)
+    fit_seconds = time.perf_counter() - started
+
+    tune_texts, Y_tune = (val_texts, Y_val) if val_texts else (train_texts, Y_train)
+    proba_tune = model.predict_proba(tune_texts)
+    thresholds = Thresholds.fit(Y_tune, proba_tune, method=config.threshold, min_tags=config.min_tags,
+                                fixed=config.fixed_threshold)
+    vector = thresholds.vector(len(labels))
+    metrics = {"threshold_method": config.threshold,
+               "validation": evaluate(Y_tune, apply(proba_tune, vector, min_tags=thresholds.min_tags),
+                                      proba_tune, labels)}
+    timings = {"fit_seconds": round(fit_seconds, 2),
+               "train_texts_per_second": round(len(train_texts) / max(fit_seconds, 1e-9), 1)}
+    predictions = None
+    if test_texts:
+        started = time.perf_counter()
+        proba = model.predict_proba(test_texts)
+        predict_seconds = time.perf_counter() - started
+        decided = apply(proba, vector, min_tags=thresholds.min_tags)
+        metrics["test"] = evaluate(Y_test, decided, proba, labels)
+        metrics["test_fixed_threshold"] = evaluate(Y_test, proba >= config.fixed_threshold, proba, labels)
+        metrics["per_tag_test"] = per_tag(Y_test, decided, labels)
+        timings["predict_texts_per_second"] = round(len(test_texts) / max(predict_seconds, 1e-9), 1)
+        predictions = test_frame[["id", "text", "tags"]].copy()
+        predictions["predicted"] = [[labels[j] for j in np.flatnonzero(row)] for row in decided]
+        predictions["proba"] = [row.astype(np.float32) for row in proba]
+    dataset_info = {"path": str(dataset), "manifest_sha256": sha256_file(dataset / "manifest.json"),
+                    "splits": manifest["counts"]["splits"]}
+    save_model(out, model, thresholds=thresholds, train_config=config.to_dict(), dataset=dataset_info,
+               metrics=metrics, timings=timings, predictions=predictions, force=force)
+    return TrainResult(out=Path(out), metrics=metrics, timings=timings, labels=labels)

@@ -1,0 +1,105 @@
+"""One contract test over every registered model: learns a handful of examples, survives save/load.
+
+Like spaCy's ``test_overfitting_IO_multi`` and scikit-learn's ``parametrize_with_checks``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from multilabeltext.errors import ConfigError
+from multilabeltext.models import MODELS, get_model
+
+# small, fast settings per model (a model missing here runs with its defaults)
+FAST = {
+    "linear": {"char_ngrams": None, "min_df": 1, "C": 1.0},
+    "lstm": {"epochs": 30, "units": 16, "embedding_dim": 16, "batch_size": 8, "learning_rate": 0.01,
+             "dropout": 0.0, "min_count": 1},
+    "ensemble": {"members": ["linear"], "linear": {"char_ngrams": None, "min_df": 1, "C": 1.0}},
+}
+
+LABELS = ["numpy", "pandas", "regex"]
+TEXTS = [
+    "numpy array reshape broadcasting", "numpy dtype of an array", "vectorized numpy operations on arrays",
+    "pandas dataframe groupby sum", "merge two pandas dataframes", "pandas series index alignment",
+    "regex match digits", "regular expression group capture regex", "regex lookahead pattern",
+    "numpy array from a pandas dataframe", "pandas dataframe column with a regex",
+    "numpy arrays and regex patterns",
+]
+Y = np.array([[1, 0, 0]] * 3 + [[0, 1, 0]] * 3 + [[0, 0, 1]] * 3 + [[1, 1, 0], [0, 1, 1], [1, 0, 1]],
+             dtype=np.float32)
+
+
+@pytest.fixture(scope="module", params=sorted(MODELS))
+def fitted(request):
+    model = get_model(request.param, FAST.get(request.param, {}))
+    return request.param, model.fit(TEXTS, Y, labels=LABELS, validation=(TEXTS, Y))
+
+
+def test_fit_returns_self_and_learned_state_ends_in_underscore(fitted):
+    name, model = fitted
+    assert model.labels_ == LABELS
+    assert get_model(name).__dict__.keys() == {"config"}  # the constructor only stores settings
+
+
+def test_learns_a_handful_of_examples(fitted):
+    _, model = fitted
+    proba = model.predict_proba(TEXTS)
+    assert proba.shape == (len(TEXTS), len(LABELS)) and proba.dtype == np.float32
+    assert np.all((proba >= 0) & (proba <= 1))
+    # every gold tag scores above every wrong tag of the same text
+    for p, y in zip(proba, Y):
+        assert p[y > 0].min() > p[y == 0].max() if (y == 0).any() else True
+
+
+def test_predict_is_predict_proba_thresholded(fitted):
+    _, model = fitted
+    proba = model.predict_proba(TEXTS)
+    assert np.array_equal(model.predict(TEXTS, threshold=0.4), proba >= 0.4)
+    per_label = np.array([0.3, 0.5, 0.7], dtype=np.float32)
+    assert np.array_equal(model.predict(TEXTS, threshold=per_label), proba >= per_label)
+
+
+def test_empty_and_unknown_texts_give_finite_scores(fitted):
+    _, model = fitted
+    proba = model.predict_proba(["", "zzzz qqqq xxxx", "  "])
+    assert proba.shape == (3, len(LABELS)) and np.isfinite(proba).all()
+    assert model.predict_proba([]).shape == (0, len(LABELS))
+
+
+def test_survives_save_and_load_in_a_new_process(fitted, tmp_path):
+    name, model = fitted
+    model.save(tmp_path / "m")
+    expected = model.predict_proba(TEXTS)
+    reloaded = type(model).load(tmp_path / "m")
+    np.testing.assert_allclose(reloaded.predict_proba(TEXTS), expected, atol=1e-5)
+    code = (
+        "import json, sys; from multilabeltext.models import model_class; "
+        f"m = model_class({name!r}).load(sys.argv[1]); "
+        "print(json.dumps(m.predict_proba(json.loads(sys.argv[2])).tolist()))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "m"), json.dumps(TEXTS)],
+                         capture_output=True, text=True, check=True)
+    np.testing.assert_allclose(np.array(json.loads(out.stdout.strip().splitlines()[-1])), expected, atol=1e-5)
+
+
+def test_saves_no_pickles(fitted, tmp_path):
+    _, model = fitted
+    model.save(tmp_path / "m")
+    suffixes = {p.suffix for p in (tmp_path / "m").rglob("*") if p.is_file()}
+    assert suffixes <= {".json", ".npy", ".npz", ".keras"}, suffixes
+
+
+def test_shape_mismatch_is_a_clear_error():
+    with pytest.raises(ConfigError, match="shape"):
+        get_model("linear").fit(TEXTS, Y[:, :2], labels=LABELS)
+
+
+def test_unfitted_model_refuses_to_predict():
+    with pytest.raises(ConfigError, match="not fitted"):
+        get_model("linear").predict_proba(["x"])
