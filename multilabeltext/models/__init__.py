@@ -1,8 +1,8 @@
 """Models behind one interface (:class:`~.base.TagModel`), registered by name.
 
 Example:
-    >>> sorted(MODELS)
-    ['linear']
+    >>> "linear" in MODELS and "ensemble" in MODELS
+    True
     >>> get_model("linear", C=1.0).config.C
     1.0
 """
@@ -17,6 +17,7 @@ from .base import TagModel
 # name -> "module:Class", imported on first use (Keras models are heavy)
 MODELS: dict[str, str] = {
     "linear": "multilabeltext.models.linear:LinearModel",
+    "ensemble": "multilabeltext.models.ensemble:EnsembleModel",
 }
 
 

@@ -20,7 +20,8 @@ FAST = {
     "linear": {"char_ngrams": None, "min_df": 1, "C": 1.0},
     "lstm": {"epochs": 30, "units": 16, "embedding_dim": 16, "batch_size": 8, "learning_rate": 0.01,
              "dropout": 0.0, "min_count": 1},
-    "ensemble": {"members": ["linear"], "linear": {"char_ngrams": None, "min_df": 1, "C": 1.0}},
+    "ensemble": {"members": [{"model": "linear", "params": {"char_ngrams": None, "min_df": 1, "C": 1.0}},
+                             {"model": "linear", "params": {"min_df": 1, "C": 0.5}}]},
 }
 
 LABELS = ["numpy", "pandas", "regex"]

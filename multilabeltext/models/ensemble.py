@@ -1,0 +1,116 @@
+"""``ensemble``: a weighted average of other models' scores, weights tuned on the validation split.
+
+Members are any registered models with their own settings, e.g. the fast ``linear`` model and the
+``lstm``: their errors differ, so the average beats both. Each member is saved in its own folder.
+
+Example:
+    >>> m = EnsembleModel(members=[{"model": "linear", "params": {"char_ngrams": None, "min_df": 1}},
+    ...                            {"model": "linear", "params": {"min_df": 1}}])
+    >>> m.fit(["numpy arrays", "pandas frames"] * 5, [[1, 0], [0, 1]] * 5, labels=["numpy", "pandas"],
+    ...       validation=(["numpy", "pandas"], [[1, 0], [0, 1]])).weights_.shape
+    (2,)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+
+from ..config import Settings, check
+from .base import TagModel
+
+
+@dataclass(frozen=True)
+class EnsembleConfig(Settings):
+    """Settings of the ``ensemble`` model: members and how their scores are weighted."""
+
+    section: ClassVar[str] = "ensemble"
+    members: tuple = ({"model": "linear"}, {"model": "lstm"})
+    weights: tuple[float, ...] | None = None  # None: tuned on validation (equal weights without validation)
+    weight_step: float = 0.05
+
+    def __post_init__(self):
+        object.__setattr__(self, "members", tuple(dict(m) for m in self.members))
+        check(len(self.members) >= 1 and all(isinstance(m.get("model"), str) for m in self.members),
+              f"members must be a list of {{model = NAME, params = {{...}}}} tables, got {self.members!r}.",
+              'use members = [{model = "linear"}, {model = "lstm"}].')
+        check(all(m["model"] != "ensemble" for m in self.members), "an ensemble cannot contain an ensemble.",
+              "list plain models as members.")
+        if self.weights is not None:
+            object.__setattr__(self, "weights", tuple(float(w) for w in self.weights))
+            check(len(self.weights) == len(self.members) and all(w >= 0 for w in self.weights)
+                  and sum(self.weights) > 0, f"weights must be one non-negative number per member, got "
+                  f"{self.weights!r}.", "leave weights out to tune them on validation.")
+        check(0 < self.weight_step <= 0.5, f"weight_step must be in (0, 0.5], got {self.weight_step!r}.",
+              "use weight_step = 0.05.")
+
+
+class EnsembleModel(TagModel):
+    """Weighted average of member models' probabilities."""
+
+    name = "ensemble"
+    Config = EnsembleConfig
+
+    def _members(self) -> list[TagModel]:
+        from . import get_model
+
+        return [get_model(m["model"], m.get("params", {})) for m in self.config.members]
+
+    def _fit(self, texts, Y, validation):
+        from ..progress import status
+
+        self.members_ = []
+        for i, member in enumerate(self._members()):
+            status(f"ensemble member {i + 1}/{len(self.config.members)}: {member.name}")
+            member.fit(texts, Y, labels=self.labels_, validation=validation, tokenizer=self.tokenizer_config_,
+                       vectors=self.vectors_)
+            self.history_ += [{"member": i, **h} for h in member.history_]
+            self.members_.append(member)
+        if self.config.weights is not None:
+            weights = np.array(self.config.weights)
+        elif validation is not None and len(validation[0]) and len(self.members_) > 1:
+            weights = self._tune([m.predict_proba(validation[0]) for m in self.members_], validation[1])
+        else:
+            weights = np.ones(len(self.members_))
+        self.weights_ = (weights / weights.sum()).astype(np.float32)
+
+    def _tune(self, probas: list[np.ndarray], Y: np.ndarray) -> np.ndarray:
+        """Weights on a simplex grid maximizing validation micro-F1 (at its best global threshold)."""
+        from ..metrics import evaluate
+        from ..thresholds import tune_global
+
+        steps = np.arange(0, 1 + 1e-9, self.config.weight_step)
+        if len(probas) == 2:
+            candidates = [np.array([w, 1 - w]) for w in steps]
+        else:  # more members: equal weights, or one member's weight raised
+            n = len(probas)
+            candidates = [np.ones(n) / n] + [np.eye(n)[i] * 0.5 + 0.5 / n for i in range(n)]
+        best, best_score = candidates[0], -1.0
+        for w in candidates:
+            proba = sum(wi * p for wi, p in zip(w, probas))
+            score = evaluate(Y, proba >= tune_global(Y, proba), None)["micro_f1"]
+            if score > best_score + 1e-9:
+                best, best_score = w, score
+        return best
+
+    def _predict_proba(self, texts):
+        return sum(w * m.predict_proba(texts) for w, m in zip(self.weights_, self.members_))
+
+    def _save(self, directory: Path) -> None:
+        for i, member in enumerate(self.members_):
+            member.save(directory / "members" / str(i))
+        (directory / "ensemble.json").write_text(json.dumps({"weights": self.weights_.tolist(),
+                                                             "members": [m.name for m in self.members_]}) + "\n",
+                                                 encoding="utf-8")
+
+    def _load(self, directory: Path) -> None:
+        from . import model_class
+
+        meta = json.loads((directory / "ensemble.json").read_text(encoding="utf-8"))
+        self.members_ = [model_class(name).load(directory / "members" / str(i))
+                         for i, name in enumerate(meta["members"])]
+        self.weights_ = np.array(meta["weights"], dtype=np.float32)
