@@ -24,6 +24,16 @@ _EXPORTS = {
     "Tokenizer": "multilabeltext.data.tokenizer",
     "tokenize": "multilabeltext.data.tokenizer",
     "MultilabeltextError": "multilabeltext.errors",
+    "Word2VecConfig": "multilabeltext.embeddings",
+    "train_word2vec": "multilabeltext.embeddings",
+    "load_vectors": "multilabeltext.embeddings",
+    "most_similar": "multilabeltext.embeddings",
+    "TrainConfig": "multilabeltext.config",
+    "train": "multilabeltext.training",
+    "get_model": "multilabeltext.models",
+    "load_model": "multilabeltext.modeldir",
+    "Predictor": "multilabeltext.predict",
+    "evaluate_models": "multilabeltext.evaluation",
 }
 
 __all__ = ["__version__", *_EXPORTS]
