@@ -37,7 +37,7 @@ def test_model_directory_holds_everything(model, pyq):
     labels = json.loads((model / "labels.json").read_text())
     assert labels == json.loads((pyq / "labels.json").read_text())
     thresholds = json.loads((model / "thresholds.json").read_text())
-    assert thresholds["method"] == "per-tag" and len(thresholds["per_tag"]) == len(labels)
+    assert thresholds["method"] == "global" and 0 < thresholds["global_"] < 1 and thresholds["min_tags"] == 1
 
 
 def test_saved_test_metrics_match_a_recomputation(model, pyq):

@@ -51,8 +51,8 @@ def train_command(
                                                    "[train.params]); options given here override it.")] = None,
     param: Annotated[Optional[list[str]], typer.Option(help="Model setting key=value (repeatable), e.g. "
                                                        "--param C=1.0 --param epochs=8.")] = None,
-    threshold: Annotated[Optional[str], typer.Option(help="per-tag | global | fixed: how scores become tags "
-                                                     "\\[default: per-tag, tuned on validation]")] = None,
+    threshold: Annotated[Optional[str], typer.Option(help="global | per-tag | fixed: how scores become tags "
+                                                     "\\[default: global, tuned on validation]")] = None,
     fixed_threshold: Annotated[Optional[float], typer.Option(help="The threshold of --threshold fixed "
                                                              "\\[default: 0.25, the 2018 tutorial's]")] = None,
     min_tags: Annotated[Optional[int], typer.Option(help="Give every text at least this many tags "
