@@ -116,7 +116,7 @@ class LinearModel(TagModel):
 
     def _predict_proba(self, texts):
         d = self._decision(texts)
-        return 1.0 / (1.0 + np.exp(-(d * self.platt_[0] + self.platt_[1])))
+        return _sigmoid(d * self.platt_[0] + self.platt_[1])
 
     def _save(self, directory: Path) -> None:
         vocab = {"word": _vocab_list(self.word_), "char": _vocab_list(self.char_) if self.char_ else None}
@@ -140,6 +140,10 @@ class LinearModel(TagModel):
         self.coef_ = np.load(directory / "coef.npy", allow_pickle=False)
         self.intercept_ = np.load(directory / "intercept.npy", allow_pickle=False)
         self.platt_ = np.load(directory / "platt.npy", allow_pickle=False)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
 
 
 def _vocab_list(vectorizer) -> list[str]:
@@ -180,7 +184,7 @@ def fit_platt(decision: np.ndarray, Y: np.ndarray, iterations: int = 50) -> np.n
     a = np.ones(d.shape[1])
     b = np.zeros(d.shape[1])
     for _ in range(iterations):
-        p = 1 / (1 + np.exp(-(a * d + b)))
+        p = _sigmoid(a * d + b)
         w = p * (1 - p) + 1e-9
         g_a, g_b = ((p - t) * d).sum(0), (p - t).sum(0)
         h_aa, h_ab, h_bb = (w * d * d).sum(0) + 1e-6, (w * d).sum(0), w.sum(0) + 1e-6
