@@ -17,6 +17,7 @@ from .base import TagModel
 # name -> "module:Class", imported on first use (Keras models are heavy)
 MODELS: dict[str, str] = {
     "linear": "multilabeltext.models.linear:LinearModel",
+    "lstm": "multilabeltext.models.lstm:LstmModel",
     "ensemble": "multilabeltext.models.ensemble:EnsembleModel",
 }
 

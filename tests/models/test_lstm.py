@@ -1,0 +1,211 @@
+"""The ``lstm`` model: learns tiny data, round-trips through ``.keras`` (also in a new process), keeps the
+tutorial's network as a preset, handles empty and unknown texts, and validates its settings.
+
+Small networks and a few dozen texts keep the whole file well under a minute on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import REPO, run_python
+
+from multilabeltext.errors import ConfigError
+from multilabeltext.models import get_model
+from multilabeltext.models.lstm import LstmConfig, LstmModel
+
+LABELS = ["numpy", "pandas", "regex"]
+TEXTS = [
+    "numpy array reshape", "numpy dtype of an array", "vectorized numpy operations on arrays",
+    "numpy broadcasting rules", "numpy matrix multiplication dot",
+    "pandas dataframe groupby sum", "merge two pandas dataframes", "pandas series index alignment",
+    "pandas read csv file", "pandas pivot table",
+    "regex match digits", "regular expression group capture regex", "regex lookahead pattern",
+    "regex replace whitespace", "regex greedy quantifier",
+    "numpy array from a pandas dataframe", "pandas dataframe column filtered with a regex",
+    "numpy arrays and regex patterns", "numpy pandas regex all together", "convert pandas series to numpy",
+]
+Y = np.array([[1, 0, 0]] * 5 + [[0, 1, 0]] * 5 + [[0, 0, 1]] * 5
+             + [[1, 1, 0], [0, 1, 1], [1, 0, 1], [1, 1, 1], [1, 1, 0]], dtype=np.float32)
+# small and fast: a few hundred steps on 20 texts
+TINY = dict(units=16, embedding_dim=16, min_count=1, epochs=40, batch_size=5, learning_rate=0.02, dropout=0.0,
+            seed=7)
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    from multilabeltext.progress import set_quiet
+
+    set_quiet(True)  # conftest restores the flag afterwards
+
+
+@pytest.fixture(scope="module")
+def fitted() -> LstmModel:
+    """The default network (bidirectional, max pooling, masking, bucketing), shrunk."""
+    from multilabeltext.progress import set_quiet
+
+    set_quiet(True)
+    return LstmModel(**TINY).fit(TEXTS, Y, labels=LABELS)
+
+
+@pytest.fixture(scope="module")
+def fitted_attention() -> LstmModel:
+    """Attention pooling and the weighted loss: both custom objects must survive a safe-mode load."""
+    from multilabeltext.progress import set_quiet
+
+    set_quiet(True)
+    cfg = dict(TINY, pooling="attention", class_weighting="balanced", epochs=8)
+    return LstmModel(**cfg).fit(TEXTS, Y, labels=LABELS, validation=(TEXTS[::2], Y[::2]))
+
+
+def _vectors(dim: int = 8):
+    from gensim.models import KeyedVectors
+
+    words = sorted({w for t in TEXTS for w in t.split()})
+    kv = KeyedVectors(vector_size=dim)
+    kv.add_vectors(words, np.random.default_rng(0).normal(size=(len(words), dim)).astype(np.float32))
+    return kv
+
+
+def test_importing_the_module_does_not_import_tensorflow():
+    code = ("import sys, multilabeltext.models.lstm; "
+            "print(sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))")
+    out = run_python("-c", code)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_registered():
+    model = get_model("lstm", {"units": 8})
+    assert isinstance(model, LstmModel) and model.config.units == 8
+
+
+def test_overfits_a_handful_of_examples(fitted):
+    proba = fitted.predict_proba(TEXTS)
+    assert proba.shape == (len(TEXTS), len(LABELS)) and proba.dtype == np.float32
+    assert np.array_equal(proba >= 0.5, Y > 0), np.round(proba, 2)
+    assert fitted.vocab_[:2] == ["<pad>", "<oov>"]
+    history = fitted.history_
+    assert len(history) == TINY["epochs"] and history[-1]["loss"] < history[0]["loss"] / 5
+    assert set(history[0]) == {"epoch", "loss", "val_loss", "seconds", "texts_per_s"}
+    assert history[0]["val_loss"] is None
+
+
+def test_scores_do_not_depend_on_the_batch(fitted):
+    """Masking: a short text scores the same alone and padded in a batch with longer texts."""
+    alone = np.vstack([fitted.predict_proba([t]) for t in TEXTS[:4]])
+    together = fitted.predict_proba(TEXTS[:4] + ["numpy " * 50])[:4]
+    np.testing.assert_allclose(alone, together, atol=1e-5)
+
+
+@pytest.mark.parametrize("which", ["fitted", "fitted_attention"])
+def test_empty_and_unknown_texts_give_finite_scores(which, request):
+    model = request.getfixturevalue(which)
+    texts = ["", "zzzz qqqq xxxx", "the and of", None, "numpy"]  # empty, all-OOV, all stopwords, not text
+    proba = model.predict_proba(texts)
+    assert proba.shape == (5, 3) and np.isfinite(proba).all() and ((proba >= 0) & (proba <= 1)).all()
+    np.testing.assert_allclose(proba[0], proba[2], atol=1e-6)  # both are no tokens at all
+    only_empty = model.predict_proba(["", ""])  # a batch that is all padding
+    assert np.isfinite(only_empty).all()
+    assert model.predict_proba([]).shape == (0, 3)
+
+
+def test_the_same_seed_gives_the_same_model():
+    cfg = dict(TINY, epochs=3)
+    a = LstmModel(**cfg).fit(TEXTS, Y, labels=LABELS).predict_proba(TEXTS)
+    b = LstmModel(**cfg).fit(TEXTS, Y, labels=LABELS).predict_proba(TEXTS)
+    np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_early_stopping_keeps_the_best_epoch(fitted_attention):
+    history = fitted_attention.history_
+    assert all(h["val_loss"] is not None and h["texts_per_s"] > 0 for h in history)
+    best = min(history, key=lambda h: h["val_loss"])
+    assert fitted_attention.best_epoch_ == best["epoch"]
+    loss = fitted_attention.model_.evaluate(
+        fitted_attention._pad(fitted_attention._encode(TEXTS[::2])), Y[::2], verbose=0)
+    assert loss == pytest.approx(best["val_loss"], rel=1e-3)  # the best weights were restored
+
+
+def test_save_and_load_give_the_same_numbers_also_in_a_new_process(fitted_attention, tmp_path):
+    model = fitted_attention
+    out = model.save(tmp_path / "m")
+    files = {p.name for p in out.iterdir()}
+    assert {"model.keras", "vocab.json", "model_config.json", "history.json", "lstm.json"} == files
+    assert json.loads((out / "vocab.json").read_text(encoding="utf-8")) == model.vocab_
+    probe = TEXTS + ["", "unknown words only", "regex"]
+    expected = model.predict_proba(probe)
+
+    reloaded = LstmModel.load(out)
+    np.testing.assert_allclose(reloaded.predict_proba(probe), expected, atol=1e-6)
+    assert reloaded.config == model.config and reloaded.history_ == model.history_
+    assert reloaded.best_epoch_ == model.best_epoch_
+
+    code = ("import json, sys; from multilabeltext.models import model_class; "
+            "m = model_class('lstm').load(sys.argv[1]); "
+            "print(json.dumps(m.predict_proba(json.loads(sys.argv[2])).tolist()))")
+    result = run_python("-c", code, out, json.dumps(probe), cwd=REPO)
+    assert result.returncode == 0, result.stderr[-3000:]
+    np.testing.assert_allclose(np.array(json.loads(result.stdout.strip().splitlines()[-1])), expected, atol=1e-6)
+
+
+def test_tutorial_preset_builds_the_tutorial_network():
+    import keras
+
+    cfg = LstmConfig.tutorial(epochs=1)
+    assert (cfg.units, cfg.max_length, cfg.pooling, cfg.bidirectional, cfg.trainable_embeddings) == (
+        100, 1000, "last", False, False)
+    assert LstmConfig.tutorial().epochs == 5
+    kv = _vectors()
+    model = LstmModel(cfg).fit(TEXTS[:6], Y[:6], labels=LABELS, vectors=kv)
+    layers = [layer for layer in model.model_.layers if not isinstance(layer, keras.layers.InputLayer)]
+    assert [type(layer).__name__ for layer in layers] == ["Embedding", "LSTM", "Dense"]
+    embedding, lstm, dense = layers
+    assert not embedding.trainable and embedding.output_dim == 8 and not embedding.mask_zero
+    assert model.vocab_[2:] == list(kv.index_to_key)  # the tutorial's vocabulary: the Word2Vec words
+    weights = embedding.get_weights()[0]
+    np.testing.assert_allclose(weights[model.vocab_.index("numpy")], kv["numpy"])  # frozen: still Word2Vec
+    assert not weights[0].any()  # padding row
+    assert lstm.units == 100 and not lstm.return_sequences
+    assert dense.units == 3 and dense.activation.__name__ == "sigmoid"
+    assert isinstance(model.model_.optimizer, keras.optimizers.Adam)
+    assert model.model_.loss.__class__.__name__ == "BinaryCrossentropy"
+    assert model._pad(model._encode(["numpy array"]), model._batch_width()).shape == (1, 1000)
+    assert np.isfinite(model.predict_proba(["numpy array", ""])).all()
+
+
+def test_vectors_initialise_a_trainable_embedding():
+    kv = _vectors(8)
+    model = LstmModel(**dict(TINY, epochs=1, embedding_dim=None)).fit(TEXTS, Y, labels=LABELS, vectors=kv)
+    assert model.model_.get_layer("embedding").output_dim == 8
+    with pytest.raises(ConfigError, match="embedding_dim"):
+        LstmModel(**dict(TINY, epochs=1, embedding_dim=16)).fit(TEXTS, Y, labels=LABELS, vectors=kv)
+    with pytest.raises(ConfigError, match="vectors"):
+        LstmModel(LstmConfig.tutorial()).fit(TEXTS, Y, labels=LABELS)
+
+
+@pytest.mark.parametrize("bad", [
+    {"pooling": "mean"}, {"units": 0}, {"dropout": 1.0}, {"dropout": -0.1}, {"max_length": 0},
+    {"learning_rate": 0}, {"epochs": 0}, {"batch_size": 2.5}, {"min_count": 0},
+    {"embedding_dim": -3}, {"class_weighting": "auto"}, {"vocabulary": "glove"}, {"padding": "left"},
+    {"clipnorm": -1.0}, {"max_vocab": -1}, {"patience": -1}, {"mask": False}, {"bidirectional": "yes"},
+    {"prior_bias": 1}, {"seed": "13"},
+])
+def test_bad_settings_are_config_errors(bad):
+    with pytest.raises(ConfigError, match="Fix:"):
+        LstmModel(**bad)
+
+
+def test_settings_from_dict_refuse_unknown_keys_and_round_trip(tmp_path):
+    with pytest.raises(ConfigError, match="unknown option"):
+        get_model("lstm", {"layers": 2})
+    cfg = LstmConfig.tutorial()
+    assert LstmConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    toml = tmp_path / "lstm.toml"
+    toml.write_text(cfg.to_toml(), encoding="utf-8")
+    assert LstmConfig.from_toml(toml) == cfg  # no setting of the preset needs a null
+    assert LstmConfig(clipnorm=None, max_vocab=None) == LstmConfig(clipnorm=0, max_vocab=0)
+    assert LstmConfig(mask=False, bucketing=False).bucketing is False
+
