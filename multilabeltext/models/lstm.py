@@ -11,11 +11,19 @@ padded (and truncated) to 1,000 tokens at the front. The defaults improve on it 
 * length bucketing instead of 1,000-token padding: texts of similar length are batched together and each
   batch is padded to its own longest text (at most ``max_length`` tokens); batches are shuffled every
   epoch with the seed;
-* early stopping on the validation loss (best weights restored), optional per-label positive weights.
+* each tag's output bias starts at its log-odds (``prior_bias``): with hundreds of rare tags the network
+  no longer spends its first epochs unlearning 0.5 (cooking, 735 tags: micro-F1 0.15 -> 0.46);
+* Adam at 2e-3 with gradient clipping, early stopping on the validation loss (best weights restored),
+  optional per-label positive weights (``class_weighting = "balanced"``; it lowers micro-F1).
+
+Measured on so-titles (benchmark protocol, 36k fit / 4k validation / 10k test titles, one global threshold
+tuned on validation, 2 shared CPU cores): defaults 0.67 micro-F1 (P@1 0.81); with the 150-d skip-gram
+Word2Vec of ``multilabeltext word2vec`` 0.68 (P@1 0.82); an epoch takes 7-15 s, predict runs at ~15,000
+titles/s.
 
 Saved as ``model.keras`` (Keras native format, loaded in safe mode: the custom layers and the loss are
-registered serializable, there are no Lambda layers), ``vocab.json`` (tokens in index order) and
-``history.json``.
+registered serializable, there are no Lambda layers), ``vocab.json`` (tokens in index order),
+``history.json`` (per epoch: loss, val_loss, seconds, texts/s) and ``lstm.json`` (best epoch, sizes).
 
 TensorFlow and Keras are imported only when a model is built, trained or loaded.
 
@@ -141,8 +149,9 @@ class LstmConfig(Settings):
         """
         settings = dict(vocabulary="vectors", max_vocab=0, min_count=1, embedding_dim=None,
                         trainable_embeddings=False, bidirectional=False, units=100, pooling="last", dropout=0.0,
-                        prior_bias=False, mask=False, bucketing=False, max_length=1000, padding="pre", class_weighting=None,
-                        epochs=5, batch_size=32, learning_rate=1e-3, clipnorm=0, early_stopping=False)
+                        prior_bias=False, mask=False, bucketing=False, max_length=1000, padding="pre",
+                        class_weighting=None, epochs=5, batch_size=32, learning_rate=1e-3, clipnorm=0,
+                        early_stopping=False)
         settings.update(changes)
         return cls(**settings)
 
