@@ -9,8 +9,9 @@ Rows of each table:
 * peers: ``tfidf-lr`` (scikit-learn TF-IDF word 1-2-grams + one-vs-rest LogisticRegression) and ``fasttext``
   (fastText supervised, loss='ova', lr 0.5, 25 epochs, wordNgrams 2), each with ONE global threshold tuned
   on the validation slice (``multilabeltext.thresholds.tune_global``, maximizing micro-F1);
-* ours: each ``--models`` name from the registry, with the thresholds ``multilabeltext train`` uses (per tag,
-  ``min_tags=1``), and the same model with one global threshold (the like-for-like row).
+* ours: each ``--models`` name from the registry, one row per decision rule: what ``multilabeltext train``
+  does by default (read from ``TrainConfig``; one global threshold and ``min_tags=1`` as of this writing),
+  per-tag thresholds with ``min_tags=1``, and one global threshold without a minimum (like the peers').
 
 Every model fits on the train part minus a seeded 10% validation slice; thresholds, early stopping,
 calibration and ensemble weights use only that slice; test rows are scored once. Models needing word
@@ -76,11 +77,28 @@ REFERENCE = {
     "cooking": {"tfidf-lr": (0.514, 0.668), "fasttext": (0.459, 0.627)},
     "pyq": {"tfidf-lr": (0.716, 0.767), "fasttext": (0.566, 0.633)},
 }
-RULES = {  # decision rules computed for every run: name -> (Thresholds.fit method, min_tags)
-    "global": ("global", 0),
-    "per-tag+min1": ("per-tag", 1),
-}
-PRIMARY_RULE = {"peer": "global", "ours": "per-tag+min1"}
+
+
+def rule_name(method: str, min_tags: int) -> str:
+    return method + (f"+min{min_tags}" if min_tags else "")
+
+
+def train_default_rule() -> tuple[str, str, int, float]:
+    """(name, method, min_tags, fixed threshold) of what ``multilabeltext train`` does by default."""
+    from multilabeltext.config import TrainConfig
+
+    d = TrainConfig()
+    return rule_name(d.threshold, d.min_tags), d.threshold, d.min_tags, d.fixed_threshold
+
+
+# Decision rules computed for every run (name -> Thresholds.fit method, min_tags), all tuned on the validation
+# slice: "global", the peers' (one threshold for micro-F1, no minimum) and ours like-for-like; "per-tag+min1",
+# per-tag thresholds and at least one tag; and whatever `multilabeltext train` does by default (read from
+# TrainConfig when the run starts; "global+min1" when this was written), the first row of each of our models.
+RULES = {"global": ("global", 0), "per-tag+min1": ("per-tag", 1)}
+TRAIN_RULE = train_default_rule()
+RULES.setdefault(TRAIN_RULE[0], TRAIN_RULE[1:3])
+PRIMARY_RULE = {"peer": "global", "ours": TRAIN_RULE[0]}
 
 
 # ---------------------------------------------------------------------------------------------- measuring
@@ -351,7 +369,7 @@ def score_run(kind: str, fit, predict, data: SplitData) -> dict:
     rules = {}
     for rule, (method, min_tags) in RULES.items():
         started = time.perf_counter()
-        th = Thresholds.fit(data.Y_val, proba_val, method=method, min_tags=min_tags)
+        th = Thresholds.fit(data.Y_val, proba_val, method=method, min_tags=min_tags, fixed=TRAIN_RULE[3])
         tune_seconds = time.perf_counter() - started
         vec_val = th.vector(len(data.labels))
         vec_test = np.concatenate([vec_val, np.ones(len(data.test_only))])  # test-only tags: never predicted
@@ -518,7 +536,7 @@ def summarize(splits: list[dict]) -> dict:
         kind = runs[0]["kind"]
         rules = [PRIMARY_RULE[kind]] + ([r for r in RULES if r != PRIMARY_RULE[kind]] if kind == "ours" else [])
         for rule in rules:
-            label = name if kind == "peer" else f"{name} ({'per-tag, min 1' if rule == 'per-tag+min1' else rule})"
+            label = name if kind == "peer" else f"{name} ({rule_label(rule)})"
             tests = [r["rules"][rule]["test"] for r in runs]
             row = {"model": name, "kind": kind, "rule": rule, "splits": len(runs)}
             for k in ROW_METRICS + ("micro_precision", "micro_recall", "macro_f1_all", "p_at_3", "p_at_5"):
@@ -542,14 +560,21 @@ def summarize(splits: list[dict]) -> dict:
     return rows
 
 
-def peers_with_our_rule(splits: list[dict]) -> dict:
-    """The peers' test metrics under our decision rule (per-tag thresholds, min 1 tag), mean over splits."""
-    out = {}
-    for peer in PEERS:
-        runs = [s["runs"].get(peer) for s in splits]
-        if runs and all(r is not None and "error" not in r for r in runs):
-            tests = [r["rules"]["per-tag+min1"]["test"] for r in runs]
-            out[peer] = {k: float(np.mean([t[k] for t in tests])) for k in ROW_METRICS}
+def rule_label(rule: str) -> str:
+    """'per-tag+min1' -> 'per-tag, min 1'; the train default is marked '= train'."""
+    method, min_tags = RULES[rule]
+    return method + (f", min {min_tags}" if min_tags else "") + (" = train" if rule == TRAIN_RULE[0] else "")
+
+
+def peers_with_our_rules(splits: list[dict]) -> dict:
+    """The peers' test metrics under our other decision rules: {rule: {peer: metrics}}, mean over splits."""
+    out: dict = {}
+    for rule in (r for r in RULES if r != "global"):
+        for peer in PEERS:
+            runs = [s["runs"].get(peer) for s in splits]
+            if runs and all(r is not None and "error" not in r for r in runs):
+                tests = [r["rules"][rule]["test"] for r in runs]
+                out.setdefault(rule, {})[peer] = {k: float(np.mean([t[k] for t in tests])) for k in ROW_METRICS}
     return out
 
 
@@ -735,10 +760,15 @@ def main(argv: list[str] | None = None) -> int:
                            "never predicted (they count against recall and macro-F1)",
             "metrics": "on the test part: micro-F1, macro-F1 over labels occurring in the test part, samples-F1, "
                        "P@1 (multilabeltext.metrics.evaluate)",
-            "decision_rules": {"global": "one threshold tuned on the validation slice for micro-F1, no minimum "
-                                         "(the peers' rule, and ours like-for-like)",
-                               "per-tag+min1": "Thresholds.fit(method='per-tag', min_tags=1), what "
-                                               "`multilabeltext train` does"},
+            "decision_rules": {
+                name: {"method": method, "min_tags": min_tags,
+                       "what": {"global": "one threshold tuned on the validation slice for micro-F1, no minimum "
+                                          "(the peers' rule, and ours like-for-like)",
+                                "per-tag+min1": "Thresholds.fit(method='per-tag', min_tags=1): per-tag "
+                                                "thresholds (rare tags fall back to the global one), >= 1 tag"}.get(
+                           name, "multilabeltext train's default (TrainConfig)")}
+                for name, (method, min_tags) in RULES.items()},
+            "train_default_rule": TRAIN_RULE[0],
             "word2vec": "models needing vectors get Word2Vec trained on the split's train part only (fit + "
                         "validation rows; never test text)" + ("; pyq: plus all Stack Overflow text under "
                                                                "../shared/datasets except the fold's test rows"
@@ -800,12 +830,12 @@ def main(argv: list[str] | None = None) -> int:
             entry["busy"] = any(r.get("busy") for r in entry["summary"].values())
             entry["skipped"] = entry["splits"][0]["skipped"]
             print_table(name, entry["summary"], REFERENCE[name], len(splits), load, entry["busy"])
-            alt = peers_with_our_rule(entry["splits"])
-            if alt:
-                print("peers with our rule (per-tag thresholds, min 1 tag): "
+            alt = peers_with_our_rules(entry["splits"])
+            for rule, peers in alt.items():
+                print(f"peers with our rule ({rule_label(rule)}): "
                       + ", ".join(f"{p} {v['micro_f1']:.3f} micro-F1 / {v['samples_f1']:.3f} samples-F1"
-                                  for p, v in alt.items()))
-                entry["peers_with_per_tag_min1"] = alt
+                                  for p, v in peers.items()))
+            entry["peers_with_our_rules"] = alt
             for s in entry["splits"][:1]:
                 if "word2vec" in s:
                     w = s["word2vec"]
@@ -824,9 +854,9 @@ def main(argv: list[str] | None = None) -> int:
                      if result["git"]["library_sources_sha256"].get(k) != v)
     result["git"]["library_files_changed_during_run"] = changed  # on disk; modules imported at start ran as they were
     write(results_path, result)
-    print(f"\n'!' = busy run (other processes used > {BUSY_OTHER_CORES} cores on average). Peers: one global "
-          f"threshold; ours: per-tag thresholds + min 1 tag, and one global threshold. Total "
-          f"{result['elapsed_seconds']:.0f} s.")
+    print(f"\n'!' = busy run (other processes used > {BUSY_OTHER_CORES} cores on average). Thresholds tuned on "
+          f"the validation slice; peers: one global threshold; ours: {'; '.join(rule_label(r) for r in RULES)}. "
+          f"Total {result['elapsed_seconds']:.0f} s.")
     print(f"saved {results_path}")
     return 0
 

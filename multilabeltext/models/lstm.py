@@ -467,7 +467,12 @@ class LstmModel(TagModel):
             import tensorflow as tf
 
             model = self.model_
-            self._predict_fn = tf.function(lambda x: model(x, training=False), reduce_retracing=True,
+
+            def predict(x):
+                return model(x, training=False)
+
+            # autograph=False: plain tensor code, nothing to convert (and no "could not transform" warning)
+            self._predict_fn = tf.function(predict, autograph=False,
                                            input_signature=[tf.TensorSpec((None, None), tf.int32)])
         return self._predict_fn
 
