@@ -47,8 +47,8 @@ def train_command(
                                             show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.", show_default=False)],
     model: Annotated[Optional[str], typer.Option(help="linear | lstm | ensemble \\[default: linear]")] = None,
-    config: Annotated[Optional[Path], typer.Option(help="TOML file of train settings ([train] and "
-                                                   "[train.params]); options given here override it.")] = None,
+    config: Annotated[Optional[Path], typer.Option(help="TOML file of train settings (\\[train] and "
+                                                   "\\[train.params]); options given here override it.")] = None,
     param: Annotated[Optional[list[str]], typer.Option(help="Model setting key=value (repeatable), e.g. "
                                                        "--param C=1.0 --param epochs=8.")] = None,
     threshold: Annotated[Optional[str], typer.Option(help="global | per-tag | fixed: how scores become tags "
