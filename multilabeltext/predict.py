@@ -32,16 +32,22 @@ class Predictor:
 
         ``probabilities`` holds the ``top_k`` highest-scored tags (all tags if unset), highest first.
         """
-        if threshold is not None and not 0 <= threshold <= 1:
-            raise ConfigError(f"threshold must be between 0 and 1, got {threshold}.", fix="pass e.g. --threshold 0.5.")
-        if top_k is not None and top_k < 1:
-            raise ConfigError(f"top_k must be >= 1, got {top_k}.", fix="pass e.g. --top-k 5.")
-        proba = self.bundle.predict_proba(texts)
+        _check_options(threshold, top_k)
+        return self.from_proba(self.bundle.predict_proba(texts), threshold=threshold, top_k=top_k)
+
+    def from_proba(self, proba: np.ndarray, *, threshold: float | None = None,
+                   top_k: int | None = None) -> list[dict]:
+        """:meth:`predict`'s answers from scores already computed (one row per text, label order).
+
+        Lets a caller score many texts in one model call and decide them with different options (the HTTP
+        service batches concurrent requests this way).
+        """
+        _check_options(threshold, top_k)
         decided = proba >= threshold if threshold is not None else self.bundle.decide(proba)
         k = min(top_k or len(self.labels), len(self.labels))
         order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
         out = []
-        for i in range(len(texts)):
+        for i in range(len(proba)):
             tags = [self.labels[j] for j in order[i] if decided[i, j]]
             tags += [self.labels[j] for j in np.flatnonzero(decided[i]) if self.labels[j] not in tags]
             out.append({"tags": tags,
@@ -59,3 +65,10 @@ class Predictor:
                 batch = []
         if batch:
             yield from zip(batch, self.predict(batch, **options))
+
+
+def _check_options(threshold: float | None, top_k: int | None) -> None:
+    if threshold is not None and not 0 <= threshold <= 1:
+        raise ConfigError(f"threshold must be between 0 and 1, got {threshold}.", fix="pass e.g. --threshold 0.5.")
+    if top_k is not None and top_k < 1:
+        raise ConfigError(f"top_k must be >= 1, got {top_k}.", fix="pass e.g. --top-k 5.")
