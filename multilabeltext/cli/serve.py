@@ -1,0 +1,49 @@
+"""``multilabeltext serve``: a model directory behind an HTTP API (FastAPI + uvicorn)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .common import app, run
+
+SERVE_HELP = """Serve a trained model over HTTP: POST /predict, GET /labels, /model, /health; API docs at /docs.
+
+Loads the model once; concurrent requests are scored together (micro-batching, up to --max-batch texts per \
+model call). Bad requests get a JSON error (400, 413, 422) saying what to fix; the service keeps answering.
+
+[bold]Examples[/bold]
+
+  [cyan]multilabeltext serve --model models/so-titles-linear[/cyan]
+
+  [cyan]curl -s localhost:8000/predict -H 'Content-Type: application/json' -d '{"text": "merge two dicts", "top_k": 3}'[/cyan]
+
+  A batch: [cyan]curl -s localhost:8000/predict -H 'Content-Type: application/json' -d '{"texts": ["pandas groupby", "regex digits"]}'[/cyan]
+
+  On every interface, two processes: [cyan]multilabeltext serve --model models/so-titles-linear --host 0.0.0.0 --port 8080 --workers 2[/cyan]
+"""
+
+
+@app.command("serve", help=SERVE_HELP, no_args_is_help=True)
+def serve_command(
+    model: Annotated[Path, typer.Option("--model", "-m", help="Model directory from `multilabeltext train`.",
+                                        show_default=False)],
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Processes, each loading the model (1 batches best).")] = 1,
+    max_batch: Annotated[int, typer.Option(help="Most texts per request, and per model call.")] = 1000,
+    max_text_bytes: Annotated[int, typer.Option(help="Longest text accepted, in UTF-8 bytes.")] = 20_000,
+    max_wait_ms: Annotated[float, typer.Option(help="How long a batch waits for more requests.")] = 2.0,
+    max_pending: Annotated[int, typer.Option(help="Texts allowed to wait; beyond, requests get 503.")] = 20_000,
+    log_level: Annotated[str, typer.Option(help="critical | error | warning | info | debug")] = "info",
+    access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
+) -> None:
+    from ..serve.server import serve
+    from ..serve.settings import ServeSettings
+
+    settings = run(ServeSettings, host=host, port=port, workers=workers, max_batch=max_batch,
+                   max_text_bytes=max_text_bytes, max_wait_ms=max_wait_ms, max_pending=max_pending,
+                   log_level=log_level, access_log=access_log)
+    run(serve, model, settings, announce=lambda line: print(line, flush=True))

@@ -1,0 +1,73 @@
+"""Run the service with uvicorn: one process that batches requests, or ``workers`` processes (each loads the model).
+
+Example:
+    >>> serve("models/so-titles-linear", ServeSettings(port=8000))   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import ConfigError
+from .settings import ServeSettings
+
+ENV = "MULTILABELTEXT_SERVE"  # how worker processes learn the model directory and settings
+
+
+def serve(model_dir: str | Path, settings: ServeSettings | None = None, *,
+          announce: Callable[[str], None] | None = None) -> None:
+    """Load ``model_dir``, check the address is free, then serve until interrupted (Ctrl-C stops cleanly).
+
+    Raises :class:`~multilabeltext.errors.MultilabeltextError` for a missing or bad model directory, or an
+    address already in use, before anything listens. ``announce`` receives one line with the URLs.
+    """
+    import uvicorn
+
+    from ..modeldir import read_model_meta
+
+    settings = settings or ServeSettings()
+    model_dir = Path(model_dir)
+    meta = read_model_meta(model_dir)
+    check_address(settings.host, settings.port)
+    options = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
+               "access_log": settings.access_log, "timeout_graceful_shutdown": 5}
+    if settings.workers == 1:
+        from .app import create_app
+
+        target, extra = create_app(model_dir, settings), {}
+    else:
+        os.environ[ENV] = json.dumps({"model_dir": str(model_dir.resolve()), "settings": settings.to_dict()})
+        target, extra = "multilabeltext.serve.server:app_from_environment", {"factory": True,
+                                                                            "workers": settings.workers}
+    if announce:
+        announce(f"Serving {model_dir} ({meta.get('model')} model) at {settings.url} with {settings.workers} "
+                 f"worker{'s' if settings.workers > 1 else ''}; API docs at {settings.url}/docs")
+    uvicorn.run(target, **options, **extra)
+
+
+def app_from_environment():
+    """The app a uvicorn worker process builds (``--workers`` > 1), from the settings :func:`serve` exported."""
+    from .app import create_app
+
+    spec = json.loads(os.environ[ENV])
+    return create_app(spec["model_dir"], ServeSettings.from_dict(spec["settings"]))
+
+
+def check_address(host: str, port: int) -> None:
+    """Raise :class:`ConfigError` when ``host:port`` cannot be bound (in use, or not an address of this machine)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot resolve host {host!r} ({exc.strerror}).", fix="pass e.g. --host 127.0.0.1.") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}).",
+                              fix=f"pass another --port (e.g. {port + 1}), or stop what is using this one.") from None
