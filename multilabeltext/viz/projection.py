@@ -131,8 +131,9 @@ def question_map_frame(bundle, predictions: pd.DataFrame, *, method: str = "pca"
     """One row per ``predictions`` row (same order): ``id, x, y, title, tags, predicted, first_tag, outcome``.
 
     Args:
-        bundle: the loaded model directory (:func:`multilabeltext.modeldir.load_model`): its labels check the
-            scores, its tokenizer splits texts for ``vectors``.
+        bundle: the loaded model directory (:func:`multilabeltext.modeldir.load_model`): its ``labels`` check
+            the scores, its model's tokenizer splits texts for ``vectors`` (without ``vectors`` only
+            ``bundle.labels`` is read, so any object with the labels will do).
         predictions: the model directory's ``predictions.parquet`` (``id, text, tags, predicted, proba``).
         method: ``"pca"`` or ``"tsne"``.
         seed: random seed of the projection.

@@ -43,8 +43,9 @@ def question_map(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
 
     fig = go.Figure()
     positions = {tag: [] for tag in dict.fromkeys(frame["first_tag"])}
-    for pos, tag in enumerate(frame["first_tag"]):
-        positions[tag].append(pos)
+    rank = {name: i for i, name in enumerate(SYMBOLS)}  # correct first: the legend shows a trace's first symbol
+    for pos in sorted(range(len(frame)), key=lambda i: rank.get(frame["outcome"].iat[i], 3)):
+        positions[frame["first_tag"].iat[pos]].append(pos)
     for tag, rows in positions.items():
         part = frame.iloc[rows]
         fig.add_trace(go.Scatter(

@@ -1,0 +1,83 @@
+"""Build the dashboard app for a model directory, and serve it on localhost.
+
+Example:
+    >>> app = build_app("models/so-titles-linear")                              # doctest: +SKIP
+    >>> serve_dashboard("models/so-titles-linear", port=8050, on_ready=print)   # doctest: +SKIP
+    http://127.0.0.1:8050/
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+from ...errors import ConfigError
+
+
+def build_app(model_dir: str | Path, *, data=None):
+    """A ``dash.Dash`` app showing ``model_dir`` (loaded once; ``data``: an already loaded ``DashboardData``)."""
+    import dash
+
+    from .callbacks import register
+    from .data import DashboardData
+    from .layout import INDEX_STRING, build_layout
+
+    data = data if data is not None else DashboardData.load(model_dir)
+    app = dash.Dash(__name__, title=f"multilabeltext: {data.description['name']}", include_assets_files=False,
+                    update_title=None, serve_locally=True)
+    app.index_string = INDEX_STRING
+    app.layout = build_layout(data)
+    register(app, data)
+    app.dashboard_data = data  # for tests and embedding
+    return app
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise :class:`ConfigError` when ``port`` is out of range or already taken on ``host``."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ConfigError(f"port must be a number from 1 to 65535, got {port!r}.", fix="pass e.g. --port 8050.")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ConfigError(f"cannot resolve host {host!r} ({exc.strerror}).",
+                          fix="pass --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (all interfaces).") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            what = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be opened ({exc.strerror})"
+            raise ConfigError(f"port {port} on {host} {what}.",
+                              fix=f"pass another port, e.g. --port {port + 1}, or stop the program using it.") from None
+
+
+def dashboard_url(host: str, port: int) -> str:
+    """The address to open in a browser (``0.0.0.0`` / ``::`` listen everywhere: show localhost).
+
+    Example:
+        >>> dashboard_url("0.0.0.0", 8050)
+        'http://127.0.0.1:8050/'
+    """
+    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+def serve_dashboard(model_dir: str | Path, *, host: str = "127.0.0.1", port: int = 8050, debug: bool = False,
+                    on_ready: Callable[[str], None] | None = None) -> None:
+    """Load ``model_dir``, check the port, call ``on_ready(url)``, then serve until Ctrl-C (blocks).
+
+    ``debug`` turns on Dash's dev tools (error pop-ups, callback graph) and request logging; no reloader.
+    """
+    check_port(host, port)
+    app = build_app(model_dir)
+    if not debug:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        app.logger.setLevel(logging.WARNING)
+    if on_ready is not None:
+        on_ready(dashboard_url(host, port))
+    app.run(host=host, port=port, debug=debug, use_reloader=False)
