@@ -14,9 +14,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 NOT_BLANK = r"\S"  # at least one non-space character (JSON Schema patterns are unanchored, so is pydantic's)
+
+
+def _integral(value):
+    """JSON Schema counts 5.0 as an integer, so does this API (strict mode alone would refuse it)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Whole = Annotated[int, BeforeValidator(_integral)]
 Text = Annotated[str, Field(min_length=1, pattern=NOT_BLANK, examples=["How do I merge two dicts in Python?"])]
 
 
@@ -36,7 +44,7 @@ class PredictRequest(BaseModel):
                               "at most the server's --max-batch texts.")
     threshold: float = Field(None, ge=0, le=1, description="One threshold for all tags (default: the model's "
                              "tuned thresholds).")
-    top_k: int = Field(None, ge=1, description="Return the probabilities of the k best tags (default: all).")
+    top_k: Whole = Field(None, ge=1, description="Return the probabilities of the k best tags (default: all).")
 
     @model_validator(mode="after")
     def _one_of_text_or_texts(self):
