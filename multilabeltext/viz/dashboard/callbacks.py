@@ -135,7 +135,7 @@ def render_question(result: dict) -> list:
                 html.Div(className="fill", style={"width": f"{100 * row['probability']:.1f}%"}),
                 html.Div(className="mark", style={"left": f"{100 * row['threshold']:.1f}%"})]),
             html.Div(f"{row['probability']:.3f}"),
-            html.Div(_word_list([(w, c) for w, c in row["words"] if abs(c) >= 0.001]), className="words"),
+            html.Div(_word_list([(w, c) for w, c in row["words"] if abs(c) >= 0.005]), className="words"),
         ]))
     if result["highlight"]["tag"] and result["highlight"]["spans"]:
         out.append(_highlight(result["text"], result["highlight"]))
@@ -182,7 +182,9 @@ def register(app, data: DashboardData) -> None:
 
     @app.callback(Output(ids.RESULT, "children"), Input(ids.SUBMIT, "n_clicks"), Input(ids.THRESHOLDS, "data"),
                   State(ids.QUESTION, "value"), prevent_initial_call=True)
-    def tag_question(_clicks, thresholds, text):
+    def tag_question(clicks, thresholds, text):
+        if not clicks:  # thresholds moved before any question was asked
+            return no_update
         if not text or not text.strip():
             return html.Div("Type or paste a question first.", className="hint")
         return render_question(data.tag_question(text, thresholds))

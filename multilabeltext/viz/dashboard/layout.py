@@ -157,7 +157,7 @@ def _thresholds_panel(data: DashboardData) -> html.Div:
         dash_table.DataTable(
             id=PER_TAG, columns=PER_TAG_COLUMNS, data=[], sort_action="native", filter_action="native",
             page_action="native", page_size=8, style_table={"overflowX": "auto"},
-            style_cell={"fontSize": "0.85rem", "padding": "3px 6px"},
+            style_cell={"fontSize": "0.85rem", "padding": "3px 6px", "fontFamily": "inherit"},
             style_data_conditional=[{"if": {"filter_query": "{threshold} != {saved}", "column_id": "threshold"},
                                      "backgroundColor": "#ddf4ff", "fontWeight": "600"}]),
     ])
@@ -192,8 +192,8 @@ def _table_panel(data: DashboardData) -> html.Div:
             sort_action="native", filter_action="native", page_action="native", page_size=PAGE_SIZE,
             filter_options={"case": "insensitive"}, export_format="csv", export_headers="display",
             style_table={"overflowX": "auto"},
-            style_cell={"fontSize": "0.85rem", "padding": "4px 6px", "textAlign": "left", "whiteSpace": "normal",
-                        "height": "auto", "maxWidth": "420px"},
+            style_cell={"fontSize": "0.85rem", "padding": "4px 6px", "textAlign": "left", "fontFamily": "inherit",
+                        "whiteSpace": "normal", "height": "auto", "maxWidth": "420px"},
             style_cell_conditional=[{"if": {"column_id": "title"}, "minWidth": "280px"}],
             style_header={"fontWeight": "600", "backgroundColor": "#f6f8fa"},
             style_data_conditional=TABLE_STYLES),
