@@ -15,6 +15,7 @@ Example:
 # no `from __future__ import annotations` here: FastAPI reads the endpoints' annotations at run time
 import contextlib
 import json
+import os
 import time
 from pathlib import Path
 
@@ -116,8 +117,8 @@ def create_app(model_dir: str | Path, settings: ServeSettings | None = None, *, 
     @app.get("/health", response_model=HealthResponse, summary="Liveness, queue length and batching counters")
     async def health():
         return json_response({"status": "ok", "model": model_name, "labels": len(predictor.labels),
-                              "uptime_seconds": round(time.time() - started, 3), "pending_texts": batcher.pending,
-                              "batching": batcher.stats.to_dict()})
+                              "pid": os.getpid(), "uptime_seconds": round(time.time() - started, 3),
+                              "pending_texts": batcher.pending, "batching": batcher.stats.to_dict()})
 
     model_info = {"path": str(bundle.path), "model": model_name, "labels": list(predictor.labels),
                   "meta": bundle.meta, "thresholds": _thresholds(bundle), "metrics": bundle.metrics,

@@ -76,6 +76,7 @@ class HealthResponse(BaseModel):
     status: str
     model: str
     labels: int
+    pid: int = Field(description="The answering process (one per --workers).")
     uptime_seconds: float
     pending_texts: int
     batching: dict
