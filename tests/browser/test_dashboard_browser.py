@@ -18,7 +18,6 @@ import socket
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from conftest import CLI_ENV, PYQ_SAMPLE, REPO, describe, prepare_ok, run_cli
