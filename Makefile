@@ -8,7 +8,18 @@ PREPARE := $(BIN)/multilabeltext prepare --force
 
 .PHONY: run install prepare-samples test bench lint clean
 
-run: install prepare-samples  ## install, then prepare the real sample data under $(DATASETS) into data/
+PYQ := $(DATASETS)/pythonquestions-sample/predictions_for_plotly.csv
+MLT := TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/multilabeltext
+
+run: install prepare-samples  ## install, then the whole flow on the real samples: prepare -> word2vec -> train -> evaluate -> report
+	$(MLT) word2vec data/pythonquestions-sample --out models/pythonquestions-vectors --force --similar pandas --topn 5
+	$(MLT) train data/pythonquestions-sample --out models/pythonquestions-lstm --model lstm \
+	    --vectors models/pythonquestions-vectors --force --quiet
+	$(MLT) train data/pythonquestions-sample --out models/pythonquestions-linear --force --quiet
+	$(MLT) evaluate models/pythonquestions-lstm models/pythonquestions-linear --reference-2018 $(PYQ) --no-per-tag
+	$(MLT) report --model models/pythonquestions-lstm --compare models/pythonquestions-linear \
+	    --reference-2018 $(PYQ) --bench bench/results/models.json
+	@echo "Done: open models/pythonquestions-lstm/report.html in a browser (it works offline)."
 
 install: $(VENV)/.installed  ## the pinned environment (requirements.txt) plus this package, editable
 
@@ -18,7 +29,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-prepare-samples: install
+prepare-samples: install  ## the real samples under $(DATASETS) -> dataset directories under data/
 	$(PREPARE) $(DATASETS)/pythonquestions-sample/predictions_for_plotly.csv --out data/pythonquestions-sample \
 	    --text-column clean --label-column Actual --id-column ParentId
 	$(PREPARE) $(DATASETS)/so-titles/so_titles.tsv --out data/so-titles --text-column title --label-column tags
