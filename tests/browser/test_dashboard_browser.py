@@ -2,8 +2,9 @@
 ``multilabeltext dashboard`` served in a subprocess on a free localhost port.
 
 The model is trained here from the real pythonquestions sample (word n-grams only, a few seconds). One
-browser session walks through the page: load, filter the table (the row count changes, the CSV export holds
-exactly the filtered rows), move a tag's threshold (the live metrics change), type a question (its tags
+browser session walks through the page: load, lasso half of the question map (the table shows just those rows;
+a double-click brings all back), filter the table (the row count changes, the CSV export holds exactly the
+filtered rows), move a tag's threshold (the live metrics change), type a question (its tags
 appear), and saves a screenshot to ``tests/artifacts/dashboard.png``.
 
 Skipped only when chromium is not installed and not in CI; in CI (``CI=true``) a missing chromium fails.
@@ -114,6 +115,23 @@ def test_page_loads_with_every_panel(page, model):
     assert page.locator("#question-map .scatterlayer .point").count() >= 100  # plotly drew every question
     assert "micro F1" in page.inner_text("#metrics")
     assert not page.js_errors, page.js_errors
+
+
+def test_lasso_on_the_map_selects_table_rows(page):
+    area = page.locator("#question-map .nsewdrag").first.bounding_box()
+    x0, y0, w, h = area["x"] + 2, area["y"] + 2, area["width"] - 4, area["height"] - 4
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for fx, fy in [(0.5, 0.0), (0.5, 1.0), (0.0, 1.0), (0.0, 0.0)]:  # lasso the left half of the plot
+        page.mouse.move(x0 + fx * w, y0 + fy * h, steps=8)
+    page.mouse.up()
+    page.wait_for_function("document.querySelector('#selection-note').innerText.includes('selected')")
+    selected = int(page.inner_text("#selection-note").split()[2])
+    assert 0 < selected < 100
+    assert page.inner_text("#row-count") == f"{selected} rows"
+    page.mouse.dblclick(x0 + 0.75 * w, y0 + 0.5 * h)  # clears the selection
+    _text_changes(page, "#row-count", f"{selected} rows")
+    assert page.inner_text("#row-count") == "100 rows" and page.inner_text("#selection-note") == ""
 
 
 def test_filter_changes_the_rows_and_export_holds_them(page, tmp_path):
