@@ -39,7 +39,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
+def chromium() -> str:
+    if CHROMIUM is None:  # only reached in CI: fail before training and serving
+        pytest.fail("CI=true but chromium is not installed: .ci/run installs it with apt-get "
+                    "(chromium chromium-driver).")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def model(chromium, tmp_path_factory):
     root = tmp_path_factory.mktemp("dashboard-browser")
     dataset = prepare_ok(PYQ_SAMPLE, root / "ds", "--text-column", "clean", "--label-column", "Actual",
                          "--id-column", "ParentId")
@@ -82,14 +90,11 @@ def server(model):
 
 
 @pytest.fixture(scope="module")
-def page(server):
-    if CHROMIUM is None:
-        pytest.fail("CI=true but chromium is not installed: .ci/run installs it with apt-get "
-                    "(chromium chromium-driver).")
+def page(server, chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-dev-shm-usage"])
         context = browser.new_context(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
         page = context.new_page()
         errors: list[str] = []
