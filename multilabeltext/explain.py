@@ -4,16 +4,17 @@ The text is scored once as it is and once with each distinct word removed (every
 all in ONE ``predict_proba`` batch. A word's contribution to a tag is the drop in that tag's probability when
 the word is removed: positive words pushed the tag up, negative ones held it down. Words are found with the
 shared tokenizer's pattern (so ``c++``, ``.net`` and ``python-3.x`` stay whole); stopwords are occluded too,
-since models that read characters can use them.
+since models that read characters can use them. A tag scored near 1 by several words at once shows small
+drops for each (any one of them suffices): the contributions are one-word-at-a-time effects.
 
 Example:
     >>> from multilabeltext.modeldir import load_model
     >>> bundle = load_model("models/pyq-linear")                                      # doctest: +SKIP
     >>> exp = explain(bundle, "plot a pandas dataframe with matplotlib")              # doctest: +SKIP
     >>> exp.top_tags(2)                                                               # doctest: +SKIP
-    [('matplotlib', 0.93), ('pandas', 0.71)]
+    [('pandas', 1.0), ('matplotlib', 0.9979)]
     >>> exp.top_words("pandas", 2)                                                    # doctest: +SKIP
-    [('pandas', 0.52), ('dataframe', 0.18)]
+    [('pandas', 0.0206), ('dataframe', 0.0099)]
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ tens of milliseconds.
 Example:
     >>> data = DashboardData.load("models/pyq-linear")                         # doctest: +SKIP
     >>> round(data.metrics(data.saved_thresholds)["micro_f1"], 4)              # doctest: +SKIP
-    0.7917
+    0.7589
     >>> data.table_rows(data.saved_thresholds)[0]["false_pos"]                 # doctest: +SKIP
     ''
 """
