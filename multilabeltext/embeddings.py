@@ -45,6 +45,7 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -119,6 +120,8 @@ class Word2VecConfig(Settings):
     min_count: int = 2
     sg: int = 1
     epochs: int = 5
+    min_words: int = 3_000_000  # small corpora get more epochs, until this many words are seen ...
+    max_epochs: int = 30  # ... but no more epochs than this (min_words = 0: exactly `epochs`)
     negative: int = 5
     sample: float = 1e-3
     workers: int = 0
@@ -139,9 +142,14 @@ class Word2VecConfig(Settings):
                                  ("window", 1, "pass --window 10, say."),
                                  ("min_count", 1, "pass --min-count 2, say (1 keeps every word)."),
                                  ("epochs", 1, "pass --epochs 5, say."),
+                                 ("max_epochs", 1, "use max_epochs = 30."),
                                  ("negative", 1, "use negative = 5 (negative sampling is the only objective used).")):
             value = getattr(self, name)
             _check(_is_int(value) and value >= least, f"{name} must be an integer >= {least}, got {value!r}.", fix)
+        _check(_is_int(self.min_words) and self.min_words >= 0,
+               f"min_words must be a number of words >= 0, got {self.min_words!r}.", "use min_words = 3000000.")
+        _check(self.max_epochs >= self.epochs, f"max_epochs ({self.max_epochs}) must be >= epochs ({self.epochs}).",
+               f"use max_epochs = {max(30, self.epochs)}.")
         _check(self.sg in (0, 1), f"sg must be 1 (skip-gram) or 0 (CBOW), got {self.sg!r}.", "use sg = 1.")
         _check(isinstance(self.sample, (int, float)) and not isinstance(self.sample, bool) and 0 <= self.sample < 1,
                f"sample must be a fraction in [0, 1) (0 = no down-sampling of frequent words), got {self.sample!r}.",
@@ -399,10 +407,11 @@ def train_word2vec(datasets: Sequence[str | Path] | str | Path, config: Word2Vec
             raise EmptyDatasetError(f"no word occurs at least min_count={config.min_count} times in the "
                                     f"{tokens:,} tokens of the corpus.", fix="lower --min-count (1 keeps every word).")
         prepared = time.perf_counter()
-        with task("Word2Vec", total=config.epochs) as bar:
-            callback = _epoch_callback(bar, config.epochs, model.corpus_total_words)
+        epochs = model.epochs = epochs_for(config, model.corpus_total_words)
+        with task("Word2Vec", total=epochs) as bar:
+            callback = _epoch_callback(bar, epochs, model.corpus_total_words)
             trained, raw = model.train(**source, total_examples=model.corpus_count,
-                                       total_words=model.corpus_total_words, epochs=config.epochs,
+                                       total_words=model.corpus_total_words, epochs=epochs,
                                        callbacks=[callback])
         finished = time.perf_counter()
     seconds = finished - prepared
@@ -420,7 +429,7 @@ def train_word2vec(datasets: Sequence[str | Path] | str | Path, config: Word2Vec
         "training": {
             "mode": mode,
             "workers": workers,
-            "epochs": config.epochs,
+            "epochs": epochs,
             "raw_words": int(raw),
             "effective_words": int(trained),
             "seconds": round(seconds, 3),
@@ -433,6 +442,23 @@ def train_word2vec(datasets: Sequence[str | Path] | str | Path, config: Word2Vec
         },
     }
     return kv
+
+
+def epochs_for(config: Word2VecConfig, corpus_words: int) -> int:
+    """Epochs for a corpus: ``epochs``, raised until ``min_words`` words are seen, at most ``max_epochs``.
+
+    Skip-gram vectors of a small corpus (12,000 cooking titles: 100,000 words) are poor after 5 passes;
+    28 passes gave the ``lstm`` +0.03 micro-F1 on cooking. Large corpora keep ``epochs``.
+
+    Example:
+        >>> epochs_for(Word2VecConfig(), 100_000), epochs_for(Word2VecConfig(), 10_000_000)
+        (30, 5)
+        >>> epochs_for(Word2VecConfig(min_words=0), 100_000)
+        5
+    """
+    if config.min_words <= 0 or corpus_words <= 0:
+        return config.epochs
+    return int(min(config.max_epochs, max(config.epochs, math.ceil(config.min_words / corpus_words))))
 
 
 class _Advancing:

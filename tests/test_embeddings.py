@@ -30,7 +30,7 @@ from multilabeltext.embeddings import (
 from multilabeltext.errors import ConfigError, DatasetFormatError, InputNotFoundError, MultilabeltextError
 from multilabeltext.progress import set_quiet
 
-FAST = Word2VecConfig(vector_size=32, epochs=2, workers=1)  # for the small datasets
+FAST = Word2VecConfig(vector_size=32, epochs=2, min_words=0, workers=1)  # for the small datasets
 
 
 def titles(n: int | None = None) -> pd.DataFrame:
@@ -56,7 +56,7 @@ def titles_ds(tmp_path_factory):
 @pytest.fixture(scope="module")
 def titles_kv(titles_ds):
     set_quiet(True)
-    return train_word2vec([titles_ds], Word2VecConfig(epochs=3, workers=1))
+    return train_word2vec([titles_ds], Word2VecConfig(epochs=3, min_words=0, workers=1))
 
 
 @pytest.fixture(scope="module")
@@ -397,3 +397,16 @@ def test_cli_help_teaches_with_examples():
     for text in ("--similar", "--vectors", "--splits", "Examples", "multilabeltext word2vec data/so-titles",
                  "--trust", "test"):
         assert text in result.stdout, text
+
+
+def test_small_corpora_get_more_epochs(tmp_path):
+    """min_words raises the epochs of a small corpus (up to max_epochs), and the metadata records them."""
+    ds = prepare_titles(titles(400), tmp_path / "small")
+    set_quiet(True)
+    kv = train_word2vec([ds], Word2VecConfig(vector_size=16, epochs=2, min_words=20_000, max_epochs=9, workers=1))
+    tokens = kv.metadata["corpus"]["tokens"]
+    expected = min(9, max(2, -(-20_000 // tokens)))
+    assert 2 < expected and kv.metadata["training"]["epochs"] == expected
+    assert kv.metadata["training"]["raw_words"] == tokens * expected
+    with pytest.raises(ConfigError, match="max_epochs"):
+        Word2VecConfig(epochs=10, max_epochs=5)

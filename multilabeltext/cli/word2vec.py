@@ -59,7 +59,7 @@ def word2vec_command(
                                                   rich_help_panel=TRAINING_PANEL)] = None,
     min_count: Annotated[Optional[int], typer.Option(help="Ignore words seen fewer times \\[default: 2]",
                                                      rich_help_panel=TRAINING_PANEL)] = None,
-    epochs: Annotated[Optional[int], typer.Option(help="Passes over the corpus \\[default: 5]",
+    epochs: Annotated[Optional[int], typer.Option(help="Passes over the corpus, at least: small corpora get more, until 3 million words are seen (up to 30) \\[default: 5]",
                                                   rich_help_panel=TRAINING_PANEL)] = None,
     workers: Annotated[Optional[int], typer.Option(help="Training threads; 0 = one per core. 1 makes training "
                                                    "reproducible (several threads are not bit for bit) "

@@ -20,6 +20,8 @@ Measured on so-titles (benchmark protocol, 36k fit / 4k validation / 10k test ti
 tuned on validation, 2 shared CPU cores): defaults 0.67 micro-F1 (P@1 0.81); with the 150-d skip-gram
 Word2Vec of ``multilabeltext word2vec`` 0.68 (P@1 0.82); an epoch takes 7-15 s, predict runs at ~15,000
 titles/s.
+On cooking (12k titles, 736 tags) Word2Vec needs more than 5 passes over so small a corpus
+(``Word2VecConfig.min_words``: 28 passes) and dropout 0.4: micro-F1 0.45 -> 0.49 (P@1 0.62 -> 0.67).
 
 Saved as ``model.keras`` (Keras native format, loaded in safe mode: the custom layers and the loss are
 registered serializable, there are no Lambda layers), ``vocab.json`` (tokens in index order),
@@ -79,7 +81,7 @@ class LstmConfig(Settings):
     bidirectional: bool = True
     units: int = 100
     pooling: str = "max"  # max (over time, masked) | last (the final state, the tutorial's) | attention
-    dropout: float = 0.2  # on the embeddings (whole vectors) and before the output layer
+    dropout: float = 0.4  # on the embeddings (whole vectors) and before the output layer (0.2: -0.01 on cooking)
     prior_bias: bool = True  # start each tag's output bias at its log-odds in the training data
     # sequences
     mask: bool = True  # mask the padding (Embedding mask_zero)
@@ -116,7 +118,7 @@ class LstmConfig(Settings):
         check(self.pooling in POOLINGS, f"pooling must be one of {', '.join(POOLINGS)}, got {self.pooling!r}.",
               "use pooling = \"max\".")
         check(_is_number(self.dropout) and 0 <= self.dropout < 1,
-              f"dropout must be in [0, 1), got {self.dropout!r}.", "use dropout = 0.2.")
+              f"dropout must be in [0, 1), got {self.dropout!r}.", "use dropout = 0.4.")
         check(_is_int(self.max_length) and self.max_length >= 1,
               f"max_length must be a positive number of tokens, got {self.max_length!r}.", "use max_length = 300.")
         check(self.padding in PADDINGS, f"padding must be post or pre, got {self.padding!r}.",
