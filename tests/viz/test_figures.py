@@ -158,6 +158,10 @@ def test_question_map_handles_5000_rows_quickly_and_other_vectors(viz_linear, vi
     started = time.perf_counter()
     frame = question_map_frame(bundle, big)
     assert len(frame) == 5000 and time.perf_counter() - started < 5
+    fig = fg.question_map(frame)  # thousands of points: WebGL traces, every row once
+    points = [t for t in fig.data if t.customdata is not None]
+    assert {t.type for t in points} == {"scattergl"} and sorted(c for t in points for c in t.customdata) == list(range(5000))
+    assert {t.type for t in fg.question_map(frame.head(100)).data} == {"scatter"}
     by_words = question_map_frame(bundle, data.predictions, vectors=viz_vectors)
     by_scores = question_map_frame(bundle, data.predictions)
     assert not np.allclose(by_words[["x", "y"]], by_scores[["x", "y"]])

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 # marker symbol per outcome: errors stand out as open diamonds (partial) and crosses (wrong)
 SYMBOLS = {"correct": "circle", "partial": "diamond-open", "wrong": "x"}
 OUTCOME_TEXT = {"correct": "correct (all tags)", "partial": "partly right", "wrong": "wrong (no tag right)"}
+WEBGL_ABOVE = 1_500  # more points than this are drawn with WebGL (Scattergl): SVG gets slow in the browser
 
 
 def _hover(row) -> str:
@@ -37,10 +38,12 @@ def question_map(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
     One trace per first actual tag (click the legend to hide tags); the marker symbol shows the outcome
     (circle: all tags right, open diamond: partly right, cross: no tag right); hover shows the title, the
     actual and the predicted tags. Each point's ``customdata`` is its row position in ``frame``, so a Dash
-    ``selectedData`` event maps back to table rows.
+    ``selectedData`` event maps back to table rows. Above ``WEBGL_ABOVE`` points the markers are drawn
+    with WebGL (``Scattergl``), which keeps thousands of test questions smooth to pan and select.
     """
     import plotly.graph_objects as go
 
+    Trace = go.Scattergl if len(frame) > WEBGL_ABOVE else go.Scatter
     fig = go.Figure()
     positions = {tag: [] for tag in dict.fromkeys(frame["first_tag"])}
     rank = {name: i for i, name in enumerate(SYMBOLS)}  # correct first: the legend shows a trace's first symbol
@@ -48,7 +51,7 @@ def question_map(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
         positions[frame["first_tag"].iat[pos]].append(pos)
     for tag, rows in positions.items():
         part = frame.iloc[rows]
-        fig.add_trace(go.Scatter(
+        fig.add_trace(Trace(
             x=part["x"], y=part["y"], mode="markers", name=str(tag), legendgroup=str(tag),
             customdata=rows, hovertext=[_hover(r) for r in part.itertuples()],
             hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>",
