@@ -55,10 +55,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(model: Path, max_batch: int) -> tuple[subprocess.Popen, int]:
+def start_server(model: Path, max_batch: int, options: list[str] = ()) -> tuple[subprocess.Popen, int]:
     port = free_port()
     proc = subprocess.Popen([str(PYTHON), "-m", "multilabeltext", "serve", "--model", str(model), "--port",
-                             str(port), "--log-level", "warning", "--max-batch", str(max_batch)],
+                             str(port), "--log-level", "warning", "--max-batch", str(max_batch), *options],
                             cwd=CODE["cwd"], env=CODE["env"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True)
     deadline = time.monotonic() + 120
@@ -161,7 +161,8 @@ async def batch_times(port: int, texts: list[str], repeats: int) -> dict:
 
 
 def server_stats(port: int) -> dict:
-    return json.loads(asyncio.run(one_request(port, "GET", "/health"))[1])["batching"]
+    health = json.loads(asyncio.run(one_request(port, "GET", "/health"))[1])
+    return {**health["batching"], "pid": health.get("pid")}
 
 
 def time_predict_cli(model: Path, texts: list[str]) -> dict:
@@ -190,7 +191,7 @@ def bench_model(kind: str, model: Path, args) -> dict:
     texts = (pool * (args.predict_texts // len(pool) + 1))[:args.predict_texts]
     result = {"model": str(model), "kind": kind, "test_texts": len(pool),
               "mean_text_chars": round(sum(map(len, pool)) / len(pool), 1), "load_average_before": loadavg()}
-    proc, port = start_server(model, max(args.batch_texts, 1000))
+    proc, port = start_server(model, max(args.batch_texts, 1000), args.serve_options.split())
     try:
         result["clients"] = []
         for clients in args.clients:
@@ -198,7 +199,9 @@ def bench_model(kind: str, model: Path, args) -> dict:
             row = asyncio.run(run_clients(port, texts, clients, args.seconds, args.warmup))
             after = server_stats(port)
             calls = after["batches"] - before["batches"]
-            row["texts_per_model_call"] = round((after["texts"] - before["texts"]) / calls, 1) if calls else None
+            same_process = after.get("pid") == before.get("pid")  # with --workers > 1 /health may hit another one
+            row["texts_per_model_call"] = (round((after["texts"] - before["texts"]) / calls, 1)
+                                           if calls > 0 and same_process else None)
             row["load_average_before"] = load
             result["clients"].append(row)
             print(f"  {kind} {clients:>3} clients: {row['texts_per_s']:>8.1f} texts/s  p50 {row['p50_ms']:>7.2f} ms"
@@ -254,6 +257,8 @@ def main(argv=None) -> None:
     parser.add_argument("--code", type=Path, help="source tree to run multilabeltext from (default: this one)")
     parser.add_argument("--variant", help="store this run under variants.NAME of an existing --out file "
                         "(e.g. a --code tree with a change), keeping the main results")
+    parser.add_argument("--serve-options", default="", help="extra `multilabeltext serve` options, e.g. "
+                        "'--workers 2' (stored with the results)")
     parser.add_argument("--note", default="", help="free text stored with the results")
     args = parser.parse_args(argv)
     args.clients = [int(c) for c in args.clients.split(",")]
@@ -271,7 +276,7 @@ def main(argv=None) -> None:
     out = {"benchmark": "serve", "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
            "seconds": round(time.time() - started, 1), "cpu_count": os.cpu_count(),
            "python": platform.python_version(), "fastapi": fastapi.__version__, "uvicorn": uvicorn.__version__,
-           "load_average_at_end": loadavg(), "note": args.note or "other helpers share the 2 cores: see the "
+           "load_average_at_end": loadavg(), "note": args.note or "the load generator shares the 2 cores with the server; see the "
            "load averages recorded before each step", "settings": {k: str(v) if isinstance(v, Path) else v
                                                                   for k, v in vars(args).items()},
            "results": results}

@@ -35,7 +35,7 @@ def serve_command(
     workers: Annotated[int, typer.Option(help="Processes, each loading the model (1 batches best).")] = 1,
     max_batch: Annotated[int, typer.Option(help="Most texts per request, and per model call.")] = 1000,
     max_text_bytes: Annotated[int, typer.Option(help="Longest text accepted, in UTF-8 bytes.")] = 20_000,
-    max_wait_ms: Annotated[float, typer.Option(help="How long a batch waits for more requests.")] = 2.0,
+    max_wait_ms: Annotated[float, typer.Option(help="How long a batch waits for more requests once one arrived (0: none; requests that arrive while the model is busy still join the next batch).")] = 0.0,
     max_pending: Annotated[int, typer.Option(help="Texts allowed to wait; beyond, requests get 503.")] = 20_000,
     log_level: Annotated[str, typer.Option(help="critical | error | warning | info | debug")] = "info",
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,

@@ -64,7 +64,7 @@ class MicroBatcher:
     :meth:`submit` raises :class:`Overloaded` at once instead of queueing without limit.
     """
 
-    def __init__(self, fn: Callable[[list], Sequence], *, max_batch: int = 1000, max_wait_ms: float = 2.0,
+    def __init__(self, fn: Callable[[list], Sequence], *, max_batch: int = 1000, max_wait_ms: float = 0.0,
                  max_pending: int = 100_000):
         self.fn = fn
         self.max_batch = max_batch

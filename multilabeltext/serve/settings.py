@@ -34,7 +34,7 @@ class ServeSettings(Settings):
     workers: int = 1
     max_batch: int = 1000
     max_text_bytes: int = 20_000
-    max_wait_ms: float = 2.0
+    max_wait_ms: float = 0.0
     max_pending: int = 20_000
     log_level: str = "info"
     access_log: bool = False
