@@ -1,5 +1,10 @@
 """``linear``: TF-IDF (word 1-2-grams + char 2-5-grams) and one linear classifier per tag: the fast baseline.
 
+Character n-grams are taken from the first ``char_max_chars`` (300) characters of a text, the words from all
+of it: on the pythonquestions sample (2,000-character questions with answers) that kept micro-F1 (0.755,
+5 folds) and raised P@1 (0.803 -> 0.809) while training 3.7x and predicting 5x faster (~300 -> ~1,500
+texts/s); titles are shorter than that, so nothing changes for them.
+
 Scores are calibrated with Platt scaling (a sigmoid of the decision value per tag), fitted on the
 validation split when there is one. Saved as JSON vocabularies and ``.npy`` arrays, no pickle.
 
@@ -12,6 +17,8 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +41,7 @@ class LinearConfig(Settings):
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] | None = (2, 5)
     code_ngrams: tuple[int, int] | None = None  # n-grams of code tokens (names and punctuation, case kept)
+    char_max_chars: int | None = 300  # char n-grams from the first N characters only (None: all of it)
     min_df: int = 2
     max_features: int | None = 400_000
     sublinear_tf: bool = True
@@ -53,6 +61,9 @@ class LinearConfig(Settings):
               "use classifier = \"svm\".")
         check(self.C > 0, f"C must be > 0, got {self.C!r}.", "use C = 0.5.")
         check(self.min_df >= 1, f"min_df must be >= 1, got {self.min_df!r}.", "use min_df = 2.")
+        check(self.char_max_chars is None or (isinstance(self.char_max_chars, int) and self.char_max_chars >= 1),
+              f"char_max_chars must be a positive number of characters (or unset), got {self.char_max_chars!r}.",
+              "leave it out, or use char_max_chars = 1000.")
         check(self.class_weight in (None, "balanced"), f"class_weight must be unset or \"balanced\", got "
               f"{self.class_weight!r}.", "leave it out, or use \"balanced\".")
 
@@ -70,7 +81,8 @@ class LinearModel(TagModel):
         cfg = self.config
         kinds = {"word": dict(tokenizer=self.tokenizer_, token_pattern=None, lowercase=False,
                               ngram_range=cfg.word_ngrams),
-                 "char": cfg.char_ngrams and dict(analyzer="char_wb", ngram_range=cfg.char_ngrams, lowercase=True),
+                 "char": cfg.char_ngrams and dict(analyzer="char_wb", ngram_range=cfg.char_ngrams, lowercase=True,
+                                                  preprocessor=functools.partial(_head_lower, cfg.char_max_chars)),
                  "code": cfg.code_ngrams and dict(token_pattern=CODE_TOKEN, ngram_range=cfg.code_ngrams,
                                                   lowercase=False)}
         kinds = {kind: options for kind, options in kinds.items() if options}
@@ -140,6 +152,9 @@ class LinearModel(TagModel):
         np.save(directory / "platt.npy", self.platt_)
 
     def _load(self, directory: Path) -> None:
+        settings = json.loads((directory / "model_config.json").read_text(encoding="utf-8"))["config"]
+        if "char_max_chars" not in settings:  # saved before the setting existed: char n-grams of the whole text
+            self.config = dataclasses.replace(self.config, char_max_chars=None)
         saved = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
         self.vectorizers_ = self._vectorizers({kind: {t: i for i, t in enumerate(terms)}
                                                for kind, terms in saved.items() if terms})
@@ -150,6 +165,11 @@ class LinearModel(TagModel):
         self.intercept_ = np.load(directory / "intercept.npy", allow_pickle=False)
         self.platt_ = np.load(directory / "platt.npy", allow_pickle=False)
         self._weights = None
+
+
+def _head_lower(limit: int | None, text: str) -> str:
+    """The text lower-cased, cut to its first ``limit`` characters (all of it when ``limit`` is None)."""
+    return (text if limit is None else text[:limit]).lower()
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -104,3 +104,25 @@ def test_shape_mismatch_is_a_clear_error():
 def test_unfitted_model_refuses_to_predict():
     with pytest.raises(ConfigError, match="not fitted"):
         get_model("linear").predict_proba(["x"])
+
+
+def test_linear_char_ngrams_read_only_the_head_of_long_texts(tmp_path):
+    """char_max_chars: text past the limit changes no char feature (words still see all of it), and a model
+    saved before the setting existed loads with char n-grams over the whole text."""
+    import json
+
+    from multilabeltext.models import get_model
+
+    head = "how to read a csv file with pandas " * 9  # 315 characters
+    texts = [head + "numpy arrays everywhere", head + "django views and templates"] * 4
+    m = get_model("linear", min_df=1, char_max_chars=300).fit(texts, [[1, 0], [0, 1]] * 4, labels=["a", "b"])
+    char = m.vectorizers_["char"].transform(texts[:2])
+    assert (char[0] != char[1]).nnz == 0
+    assert (m.vectorizers_["word"].transform(texts[:2])[0] != m.vectorizers_["word"].transform(texts[:2])[1]).nnz > 0
+    m.save(tmp_path / "m")
+    config = json.loads((tmp_path / "m" / "model_config.json").read_text())
+    del config["config"]["char_max_chars"]
+    (tmp_path / "m" / "model_config.json").write_text(json.dumps(config))
+    old = type(m).load(tmp_path / "m")
+    assert old.config.char_max_chars is None
+    assert (old.vectorizers_["char"].transform(texts[:2])[0] != old.vectorizers_["char"].transform(texts[:2])[1]).nnz > 0
