@@ -102,6 +102,8 @@ def page(server, chromium):
         page.set_default_timeout(20_000)
         page.goto(server)
         page.wait_for_selector("#predictions-table td")
+        # plotly draws the map after the table arrives (a race CI lost once): wait until it has its points
+        page.wait_for_function("document.querySelectorAll('#question-map .scatterlayer .point').length > 0")
         page.js_errors = errors
         yield page
         browser.close()
