@@ -46,9 +46,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -509,7 +507,7 @@ def save_vectors(kv: KeyedVectors, directory: str | Path, *, metadata: dict | No
     with ``metadata``, plus the format, sizes, versions and file hashes. Nothing is pickled. Returns the
     directory.
     """
-    from .data.dataset import sha256_file, write_json
+    from .data.dataset import replace_atomically, sha256_file, write_json
 
     out = check_vectors_out(directory, force=force)
     words = list(kv.index_to_key)
@@ -518,11 +516,7 @@ def save_vectors(kv: KeyedVectors, directory: str | Path, *, metadata: dict | No
                            fix="save vectors keyed by words, e.g. trained with train_word2vec.")
     vectors = np.ascontiguousarray(kv.vectors, dtype=np.float32)
     info = {**(getattr(kv, "metadata", None) or {}), **(metadata or {})}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+    with replace_atomically(out) as tmp:
         np.save(tmp / VECTORS, vectors, allow_pickle=False)
         write_json(tmp / VOCAB, words)
         info = {
@@ -536,15 +530,6 @@ def save_vectors(kv: KeyedVectors, directory: str | Path, *, metadata: dict | No
             "saved_with": {"multilabeltext": __version__, "numpy": np.__version__},
         }
         write_json(tmp / METADATA, info)
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     kv.metadata = info
     return out
 

@@ -72,6 +72,16 @@ def atomic_directory(out: str | Path, *, force: bool = False, marker: str = MANI
         raise DatasetExistsError(f"the output directory holds files that are not a {kind}; --force only "
                                  f"replaces a {kind} directory, to never delete other data.", path=out,
                                  fix="choose another --out directory, or empty this one yourself.")
+    with replace_atomically(out) as tmp:
+        yield tmp
+
+
+@contextmanager
+def replace_atomically(out: Path) -> Iterator[Path]:
+    """Yield a fresh temporary sibling of ``out`` that is renamed to ``out`` (replacing it) if the block succeeds.
+
+    No checks: callers decide first whether ``out`` may be replaced (:func:`atomic_directory` does).
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
