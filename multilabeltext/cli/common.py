@@ -8,6 +8,7 @@ traceback. Heavy libraries are imported inside the commands, so ``--help`` is in
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -24,6 +25,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+# the --model option of the commands that read a trained model directory (report, dashboard, serve)
+ModelDirOption = Annotated[Path, typer.Option("--model", "-m", help="Model directory from `multilabeltext train`.",
+                                              show_default=False)]
+
 
 def fail(error: MultilabeltextError) -> None:
     from rich.console import Console

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from .common import app, run
+from .common import ModelDirOption, app, run
 
 DASHBOARD_HELP = """Explore a trained model in the browser: its test predictions, tag thresholds and new questions.
 
@@ -31,8 +30,7 @@ false negatives highlighted.
 
 @app.command("dashboard", help=DASHBOARD_HELP, no_args_is_help=True)
 def dashboard_command(
-    model: Annotated[Path, typer.Option("--model", "-m", help="Model directory from `multilabeltext train`.",
-                                        show_default=False)],
+    model: ModelDirOption,
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
     debug: Annotated[bool, typer.Option("--debug", help="Dash dev tools (error pop-ups, callback graph) and "

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import app, run
+from .common import ModelDirOption, app, run
 
 REPORT_HELP = """Write one self-contained HTML report of a trained model: a summary and interactive Plotly figures.
 
@@ -27,8 +27,7 @@ questions (errors marked); and a Word2Vec explorer.
 
 @app.command("report", help=REPORT_HELP, no_args_is_help=True)
 def report_command(
-    model: Annotated[Path, typer.Option("--model", "-m", help="Model directory from `multilabeltext train`.",
-                                        show_default=False)],
+    model: ModelDirOption,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="HTML file to write \\[default: "
                                                 "MODEL/report.html]")] = None,
     compare: Annotated[Optional[list[Path]], typer.Option(help="Another model directory trained on the same "

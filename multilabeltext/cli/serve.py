@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from .common import app, run
+from .common import ModelDirOption, app, run
 
 SERVE_HELP = """Serve a trained model over HTTP: POST /predict, GET /labels, /model, /health; API docs at /docs.
 
@@ -28,8 +27,7 @@ model call). Bad requests get a JSON error (400, 413, 422) saying what to fix; t
 
 @app.command("serve", help=SERVE_HELP, no_args_is_help=True)
 def serve_command(
-    model: Annotated[Path, typer.Option("--model", "-m", help="Model directory from `multilabeltext train`.",
-                                        show_default=False)],
+    model: ModelDirOption,
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Processes, each loading the model (1 batches best).")] = 1,
