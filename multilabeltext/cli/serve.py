@@ -6,7 +6,10 @@ from typing import Annotated
 
 import typer
 
+from ..serve.settings import ServeSettings
 from .common import ModelDirOption, app, run
+
+DEFAULTS = ServeSettings()  # one source of truth for the option defaults (a cheap import: no FastAPI)
 
 SERVE_HELP = """Serve a trained model over HTTP: POST /predict, GET /labels, /model, /health; API docs at /docs.
 
@@ -28,18 +31,17 @@ model call). Bad requests get a JSON error (400, 413, 422) saying what to fix; t
 @app.command("serve", help=SERVE_HELP, no_args_is_help=True)
 def serve_command(
     model: ModelDirOption,
-    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Processes, each loading the model (1 batches best).")] = 1,
-    max_batch: Annotated[int, typer.Option(help="Most texts per request, and per model call.")] = 1000,
-    max_text_bytes: Annotated[int, typer.Option(help="Longest text accepted, in UTF-8 bytes.")] = 20_000,
-    max_wait_ms: Annotated[float, typer.Option(help="How long a batch waits for more requests once one arrived (0: none; requests that arrive while the model is busy still join the next batch).")] = 0.0,
-    max_pending: Annotated[int, typer.Option(help="Texts allowed to wait; beyond, requests get 503.")] = 20_000,
-    log_level: Annotated[str, typer.Option(help="critical | error | warning | info | debug")] = "info",
-    access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = False,
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = DEFAULTS.host,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULTS.port,
+    workers: Annotated[int, typer.Option(help="Processes, each loading the model (1 batches best).")] = DEFAULTS.workers,
+    max_batch: Annotated[int, typer.Option(help="Most texts per request, and per model call.")] = DEFAULTS.max_batch,
+    max_text_bytes: Annotated[int, typer.Option(help="Longest text accepted, in UTF-8 bytes.")] = DEFAULTS.max_text_bytes,
+    max_wait_ms: Annotated[float, typer.Option(help="How long a batch waits for more requests once one arrived (0: none; requests that arrive while the model is busy still join the next batch).")] = DEFAULTS.max_wait_ms,
+    max_pending: Annotated[int, typer.Option(help="Texts allowed to wait; beyond, requests get 503.")] = DEFAULTS.max_pending,
+    log_level: Annotated[str, typer.Option(help="critical | error | warning | info | debug")] = DEFAULTS.log_level,
+    access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = DEFAULTS.access_log,
 ) -> None:
     from ..serve.server import serve
-    from ..serve.settings import ServeSettings
 
     settings = run(ServeSettings, host=host, port=port, workers=workers, max_batch=max_batch,
                    max_text_bytes=max_text_bytes, max_wait_ms=max_wait_ms, max_pending=max_pending,
