@@ -14,7 +14,10 @@ Rows of each table:
   per-tag thresholds with ``min_tags=1``, and one global threshold without a minimum (like the peers').
 
 Every model fits on the train part minus a seeded 10% validation slice; thresholds, early stopping,
-calibration and ensemble weights use only that slice; test rows are scored once. Models needing word
+calibration and ensemble weights use only that slice; test rows are scored once. The exception, still
+inside the train part: a cross-fitted model (``linear``, ``cross_fit`` folds) pools the fit rows and the
+slice, calibrates on every row's held-out (out-of-fold) score, tunes thresholds on those scores
+(``TagModel.tuning_``) and makes its final fit on the whole train part. Models needing word
 vectors get Word2Vec (multilabeltext.embeddings) trained on the train part only (fit + validation rows).
 Results are printed and saved as JSON in bench/results/ (models.json, or models-quick.json with --quick).
 
@@ -363,22 +366,26 @@ def score_run(kind: str, fit, predict, data: SplitData) -> dict:
     started = time.perf_counter()
     proba_val = np.asarray(predict(model, data.texts_val), dtype=np.float32)
     val_predict_seconds = time.perf_counter() - started
+    Y_tune, proba_tune = data.Y_val, proba_val
+    if getattr(model, "tuning_", None) is not None:  # ours: held-out scores (every train row's when cross-fitted)
+        Y_tune, proba_tune = model.tuning_
     with Meter() as m_pred:
         proba_test = np.asarray(predict(model, data.texts_test), dtype=np.float32)
     proba_test = data.pad(proba_test)
     rules = {}
     for rule, (method, min_tags) in RULES.items():
         started = time.perf_counter()
-        th = Thresholds.fit(data.Y_val, proba_val, method=method, min_tags=min_tags, fixed=TRAIN_RULE[3])
+        th = Thresholds.fit(Y_tune, proba_tune, method=method, min_tags=min_tags, fixed=TRAIN_RULE[3])
         tune_seconds = time.perf_counter() - started
         vec_val = th.vector(len(data.labels))
         vec_test = np.concatenate([vec_val, np.ones(len(data.test_only))])  # test-only tags: never predicted
-        val = evaluate(data.Y_val, apply(proba_val, vec_val, min_tags=min_tags), proba_val)
+        val = evaluate(Y_tune, apply(proba_tune, vec_val, min_tags=min_tags), proba_tune)
         test = evaluate(data.Y_test, apply(proba_test, vec_test, min_tags=min_tags), proba_test)
         rules[rule] = {"thresholds": {"method": method, "min_tags": min_tags, "global": th.global_,
                                       **({"per_tag_mean": float(np.mean(vec_val)), "per_tag_min": float(np.min(vec_val)),
                                           "per_tag_max": float(np.max(vec_val))} if method == "per-tag" else {})},
-                       "tune_seconds": round(tune_seconds, 3), "validation": val, "test": test}
+                       "tune_seconds": round(tune_seconds, 3), "tuning_rows": len(Y_tune), "validation": val,
+                       "test": test}
     fit_rec, pred_rec = m_fit.record(), m_pred.record()
     n_fit, n_test = len(data.texts_fit), len(data.texts_test)
     fitted = {"history": jsonable(getattr(model, "history_", None) or None)}  # e.g. the lstm's epochs
@@ -780,7 +787,8 @@ def main(argv: list[str] | None = None) -> int:
         },
         "measurement": {
             "train_seconds": "wall clock of fit (ours: everything the model's fit does, e.g. vectorizing, "
-                             "calibration on the validation slice, early stopping); Word2Vec is timed separately",
+                             "calibration (cross_fit + 1 fits for a cross-fitted linear), early stopping); Word2Vec is "
+                             "timed separately",
             "predict": "wall clock of predict_proba on the test texts (one call)",
             "tokens_per_second": "training tokens (our tokenizer's, the same count for every model) / train seconds",
             "memory": f"every {INTERVAL} s the summed RSS of this process and its live children (joblib/loky "

@@ -1,7 +1,8 @@
 """``train``: a dataset directory in, a model directory out (fit, tune thresholds, evaluate, save).
 
 Fits on the train split, tunes thresholds (and early-stops, for models that can) on the validation
-split, measures on the test split, and saves everything :mod:`multilabeltext.modeldir` describes.
+split (a cross-fitted model, e.g. ``linear``, tunes them on held-out scores of every train and validation
+row instead, see ``TagModel.tuning_``), measures on the test split, and saves everything :mod:`multilabeltext.modeldir` describes.
 
 Example:
     >>> result = train("data/so-titles", "models/so-titles-linear", TrainConfig(model="linear"))  # doctest: +SKIP
@@ -73,12 +74,14 @@ def train(dataset: str | Path, out: str | Path, config: TrainConfig | None = Non
               tokenizer=TokenizerConfig.from_dict(manifest["tokenizer"]), vectors=vectors)
     fit_seconds = time.perf_counter() - started
 
-    tune_texts, Y_tune = (val_texts, Y_val) if val_texts else (train_texts, Y_train)
-    proba_tune = model.predict_proba(tune_texts)
+    if model.tuning_ is not None:  # held-out scores: the validation split's, or every row's for cross-fitted models
+        Y_tune, proba_tune = model.tuning_
+    else:  # no validation split: the training texts (thresholds will be optimistic)
+        Y_tune, proba_tune = Y_train, model.predict_proba(train_texts)
     thresholds = Thresholds.fit(Y_tune, proba_tune, method=config.threshold, min_tags=config.min_tags,
                                 fixed=config.fixed_threshold)
     vector = thresholds.vector(len(labels))
-    metrics = {"threshold_method": config.threshold,
+    metrics = {"threshold_method": config.threshold, "threshold_rows": int(len(Y_tune)),
                "validation": evaluate(Y_tune, apply(proba_tune, vector, min_tags=thresholds.min_tags),
                                       proba_tune, labels)}
     timings = {"fit_seconds": round(fit_seconds, 2),

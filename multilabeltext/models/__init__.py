@@ -18,6 +18,7 @@ from .base import TagModel
 MODELS: dict[str, str] = {
     "linear": "multilabeltext.models.linear:LinearModel",
     "lstm": "multilabeltext.models.lstm:LstmModel",
+    "mlp": "multilabeltext.models.mlp:MlpModel",
     "ensemble": "multilabeltext.models.ensemble:EnsembleModel",
 }
 

@@ -4,6 +4,9 @@
 * ``fit(texts, Y, ...)`` learns and returns ``self``; learned state ends in ``_``;
 * ``predict_proba(texts)`` gives scores in [0, 1], shape (n, n_labels); ``predict(texts, threshold=...)``
   turns them into decisions (thresholds are tuned separately, see :mod:`multilabeltext.thresholds`);
+* after ``fit``, ``validation_proba_`` holds out-of-sample scores of the validation texts (for ensemble
+  weights) and ``tuning_`` the ``(Y, proba)`` rows to tune thresholds on: the validation split by default,
+  every training row's held-out score for a cross-fitted model (see ``linear``);
 * ``save(directory)`` writes only safe formats (JSON, NumPy ``.npy``/``.npz`` without pickle, Keras
   ``.keras``); ``load(directory)`` reads them back and predicts the same numbers.
 
@@ -72,9 +75,17 @@ class TagModel:
         self.tokenizer_ = Tokenizer(self.tokenizer_config_)
         self.vectors_ = vectors
         self.history_: list[dict] = []
+        self.validation_proba_: np.ndarray | None = None  # _fit may set both from held-out folds
+        self.tuning_: tuple[np.ndarray, np.ndarray] | None = None
         if validation is not None:
             validation = (list(validation[0]), np.asarray(validation[1], dtype=np.float32))
+            if not validation[0]:
+                validation = None
         self._fit(texts, Y, validation)
+        if validation is not None and self.validation_proba_ is None:
+            self.validation_proba_ = self.predict_proba(validation[0])
+        if self.tuning_ is None and validation is not None:
+            self.tuning_ = (validation[1], self.validation_proba_)
         return self
 
     def predict_proba(self, texts) -> np.ndarray:
@@ -111,6 +122,7 @@ class TagModel:
         model.tokenizer_ = Tokenizer(model.tokenizer_config_)
         model.vectors_ = None
         model.history_ = []
+        model.validation_proba_, model.tuning_ = None, None  # fit-time only, not saved
         model._load(directory)
         return model
 

@@ -73,10 +73,12 @@ class EnsembleModel(TagModel):
         if self.config.weights is not None:
             weights = np.array(self.config.weights)
         elif validation is not None and len(validation[0]) and len(self.members_) > 1:
-            weights = self._tune([m.predict_proba(validation[0]) for m in self.members_], validation[1])
+            weights = self._tune([m.validation_proba_ for m in self.members_], validation[1])
         else:
             weights = np.ones(len(self.members_))
         self.weights_ = (weights / weights.sum()).astype(np.float32)
+        if validation is not None:  # the members' held-out scores, weighted: no second pass over validation
+            self.validation_proba_ = sum(w * m.validation_proba_ for w, m in zip(self.weights_, self.members_))
 
     def _tune(self, probas: list[np.ndarray], Y: np.ndarray) -> np.ndarray:
         """Weights on a simplex grid maximizing validation micro-F1 (at its best global threshold)."""

@@ -5,8 +5,14 @@ of it: on the pythonquestions sample (2,000-character questions with answers) th
 5 folds) and raised P@1 (0.803 -> 0.809) while training 3.7x and predicting 5x faster (~300 -> ~1,500
 texts/s); titles are shorter than that, so nothing changes for them.
 
-Scores are calibrated with Platt scaling (a sigmoid of the decision value per tag), fitted on the
-validation split when there is one. Saved as JSON vocabularies and ``.npy`` arrays, no pickle.
+Scores are calibrated with Platt scaling (a sigmoid of the decision value per tag). By default the model
+is *cross-fitted*: the training and validation texts are pooled and split into ``cross_fit`` (5) folds; a
+model fitted without each fold scores it, so every row gets an honest held-out score; the sigmoids (and,
+through ``tuning_``, the thresholds) are fitted on all those scores, and the final model on all the rows.
+With 736 cooking tags a 1,240-row validation split gives each tag only a few positives to calibrate on;
+with all 12,404 rows micro-F1 went from 0.539 to 0.567 (P@1 0.683 to 0.724); so-titles 0.698 to 0.700,
+pythonquestions (5 folds) 0.755 to 0.763. It costs ``cross_fit + 1`` fits; ``cross_fit = 0`` calibrates
+on the validation split instead. Saved as JSON vocabularies and ``.npy`` arrays, no pickle.
 
 Example:
     >>> m = LinearModel(char_ngrams=None).fit(["numpy arrays", "pandas frames"] * 5, [[1, 0], [0, 1]] * 5,
@@ -18,7 +24,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,44 +31,30 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..config import Settings, check
+from ..config import check
 from .base import TagModel
-
-# Code tokens: identifiers and single punctuation marks, so `print "x"` (Python 2) and `print("x")` differ.
-CODE_TOKEN = r"[A-Za-z_][A-Za-z0-9_]*|[^\w\s]"
+from .tfidf import TfidfFeatures, TfidfSettings
 
 
 @dataclass(frozen=True)
-class LinearConfig(Settings):
-    """Settings of the ``linear`` model."""
+class LinearConfig(TfidfSettings):
+    """Settings of the ``linear`` model: the TF-IDF features (:class:`~.tfidf.TfidfSettings`) and these."""
 
     section: ClassVar[str] = "linear"
-    word_ngrams: tuple[int, int] = (1, 2)
-    char_ngrams: tuple[int, int] | None = (2, 5)
-    code_ngrams: tuple[int, int] | None = None  # n-grams of code tokens (names and punctuation, case kept)
-    char_max_chars: int | None = 300  # char n-grams from the first N characters only (None: all of it)
-    min_df: int = 2
-    max_features: int | None = 400_000
-    sublinear_tf: bool = True
     classifier: str = "svm"  # svm (LinearSVC) | logreg (LogisticRegression, liblinear dual)
     C: float = 0.5
     class_weight: str | None = None  # None | "balanced"
     jobs: int = 0  # processes for the per-tag fits; 0 = one per core
+    cross_fit: int = 5  # folds for held-out calibration over train + validation (0: calibrate on validation)
+    seed: int = 0  # assigns rows to the cross-fit folds
 
     def __post_init__(self):
-        for name in ("word_ngrams", "char_ngrams", "code_ngrams"):
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, tuple(value))
-                check(len(value) == 2 and 1 <= value[0] <= value[1],
-                      f"{name} must be two increasing n-gram sizes, got {value!r}.", f"use e.g. {name} = [1, 2].")
+        super().__post_init__()
         check(self.classifier in ("svm", "logreg"), f"classifier must be svm or logreg, got {self.classifier!r}.",
               "use classifier = \"svm\".")
         check(self.C > 0, f"C must be > 0, got {self.C!r}.", "use C = 0.5.")
-        check(self.min_df >= 1, f"min_df must be >= 1, got {self.min_df!r}.", "use min_df = 2.")
-        check(self.char_max_chars is None or (isinstance(self.char_max_chars, int) and self.char_max_chars >= 1),
-              f"char_max_chars must be a positive number of characters (or unset), got {self.char_max_chars!r}.",
-              "leave it out, or use char_max_chars = 1000.")
+        check(self.cross_fit == 0 or self.cross_fit >= 2, f"cross_fit must be 0 (off) or at least 2 folds, got "
+              f"{self.cross_fit!r}.", "use cross_fit = 5, or 0 to calibrate on the validation split.")
         check(self.class_weight in (None, "balanced"), f"class_weight must be unset or \"balanced\", got "
               f"{self.class_weight!r}.", "leave it out, or use \"balanced\".")
 
@@ -74,46 +65,49 @@ class LinearModel(TagModel):
     name = "linear"
     Config = LinearConfig
 
-    def _vectorizers(self, vocabularies: dict | None = None) -> dict:
-        """The TF-IDF vectorizers by kind (word, char, code), new or with saved ``vocabularies``."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        cfg = self.config
-        kinds = {"word": dict(tokenizer=self.tokenizer_, token_pattern=None, lowercase=False,
-                              ngram_range=cfg.word_ngrams),
-                 "char": cfg.char_ngrams and dict(analyzer="char_wb", ngram_range=cfg.char_ngrams, lowercase=True,
-                                                  preprocessor=functools.partial(_head_lower, cfg.char_max_chars)),
-                 "code": cfg.code_ngrams and dict(token_pattern=CODE_TOKEN, ngram_range=cfg.code_ngrams,
-                                                  lowercase=False)}
-        kinds = {kind: options for kind, options in kinds.items() if options}
-        budget = None if cfg.max_features is None else cfg.max_features // len(kinds)
-        vectorizers = {}
-        for kind, options in kinds.items():
-            vocab = None if vocabularies is None else vocabularies[kind]
-            vectorizers[kind] = TfidfVectorizer(
-                **options, min_df=cfg.min_df if vocab is None else 1, max_features=budget if vocab is None else None,
-                sublinear_tf=cfg.sublinear_tf, vocabulary=vocab, dtype=np.float32)
-        return vectorizers
-
-    def _features(self, texts, fit: bool = False):
-        import scipy.sparse as sp
-
-        parts = [vec.fit_transform(texts) if fit else vec.transform(texts) for vec in self.vectorizers_.values()]
-        X = sp.hstack(parts, format="csr") if len(parts) > 1 else parts[0].tocsr()
-        # canonical (sorted, no duplicate) indices: joblib hands large matrices to the per-tag workers as
-        # read-only memory maps, where scikit-learn's own sorting would fail ("WRITEBACKIFCOPY base is read-only")
-        X.sum_duplicates()
-        return X
-
     def _fit(self, texts, Y, validation):
+        if self.config.cross_fit and len(texts) + (len(validation[0]) if validation else 0) >= 2 * self.config.cross_fit:
+            return self._cross_fit(texts, Y, validation)
+        X = self._fit_weights(texts, Y)
+        if validation is not None:
+            d, y = self._decision(validation[0]), validation[1]
+        else:
+            d, y = self._scores(X), Y
+        self.platt_ = fit_platt(d, y)
+
+    def _cross_fit(self, texts, Y, validation):
+        """Held-out decision values for every row (k-fold), Platt on them, then the final fit on all rows."""
+        from ..progress import status
+
+        k = self.config.cross_fit
+        if validation is not None:
+            texts, Y = texts + validation[0], np.vstack([Y, validation[1]])
+        folds = np.random.default_rng(self.config.seed).permutation(len(texts)) % k
+        heldout = np.zeros(Y.shape, dtype=np.float32)
+        for fold in range(k):
+            status(f"linear: cross-fit fold {fold + 1}/{k}")
+            inside = np.flatnonzero(folds != fold)
+            self._fit_weights([texts[i] for i in inside], Y[inside])
+            out = np.flatnonzero(folds == fold)
+            heldout[out] = self._decision([texts[i] for i in out])
+        status(f"linear: final fit on all {len(texts):,} rows")
+        self._fit_weights(texts, Y)
+        self.platt_ = fit_platt(heldout, Y)
+        proba = self._calibrated(heldout)
+        self.tuning_ = (Y, proba)
+        if validation is not None:
+            self.validation_proba_ = proba[len(texts) - len(validation[0]):]
+
+    def _fit_weights(self, texts, Y):
+        """Fit new vectorizers and the per-tag classifiers on ``texts``; returns their feature matrix."""
         from sklearn.multiclass import OneVsRestClassifier
         from sklearn.svm import LinearSVC
 
         from ..parallel import resolve_jobs
 
         cfg = self.config
-        self.vectorizers_ = self._vectorizers()
-        X = self._features(texts, fit=True)
+        self.features_ = TfidfFeatures(cfg, self.tokenizer_)
+        X = self.features_.fit_transform(texts)
         if cfg.classifier == "svm":
             base = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, dual="auto", max_iter=5000)
         else:
@@ -121,30 +115,31 @@ class LinearModel(TagModel):
 
             base = LogisticRegression(C=cfg.C * 8, solver="liblinear", dual=True, class_weight=cfg.class_weight,
                                       max_iter=1000)
-        clf = OneVsRestClassifier(base, n_jobs=resolve_jobs(cfg.jobs)).fit(X, Y)
-        self.weights_ = _feature_major(np.vstack([_coef(e, X.shape[1]) for e in clf.estimators_]))
-        self.intercept_ = np.array([_intercept(e) for e in clf.estimators_], dtype=np.float32)
-        if validation is not None and len(validation[0]):
-            d, y = self._decision(validation[0]), validation[1]
-        else:
-            d, y = self._scores(X), Y
-        self.platt_ = fit_platt(d, y)
+        # a tag seen in every row or in none (common in a cross-fit fold) gets a constant score, no classifier
+        varying = np.flatnonzero(Y.min(axis=0) != Y.max(axis=0))
+        weights = np.zeros((X.shape[1], Y.shape[1]), dtype=np.float32)
+        self.intercept_ = np.where(Y.max(axis=0) > 0.5, 10.0, -10.0).astype(np.float32)
+        if len(varying):
+            clf = OneVsRestClassifier(base, n_jobs=resolve_jobs(cfg.jobs)).fit(X, Y[:, varying] if len(varying) > 1 else Y[:, varying[0]])
+            weights[:, varying] = np.vstack([np.ravel(e.coef_) for e in clf.estimators_]).T
+            self.intercept_[varying] = [float(np.ravel(e.intercept_)[0]) for e in clf.estimators_]
+        self.weights_ = np.ascontiguousarray(weights)
+        return X
 
     def _scores(self, X) -> np.ndarray:
         return np.asarray(X @ self.weights_) + self.intercept_
 
     def _decision(self, texts) -> np.ndarray:
-        return self._scores(self._features(texts))
+        return self._scores(self.features_.transform(texts))
+
+    def _calibrated(self, decision: np.ndarray) -> np.ndarray:
+        return _sigmoid(decision * self.platt_[0] + self.platt_[1])
 
     def _predict_proba(self, texts):
-        d = self._decision(texts)
-        return _sigmoid(d * self.platt_[0] + self.platt_[1])
+        return self._calibrated(self._decision(texts))
 
     def _save(self, directory: Path) -> None:
-        vocab = {kind: _vocab_list(vec) for kind, vec in self.vectorizers_.items()}
-        (directory / "vocabulary.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-        for kind, vec in self.vectorizers_.items():
-            np.save(directory / f"idf_{kind}.npy", vec.idf_.astype(np.float32))
+        self.features_.save(directory)
         np.save(directory / "coef.npy", self.weights_.T)  # (labels, features), as scikit-learn's coef_
         np.save(directory / "intercept.npy", self.intercept_)
         np.save(directory / "platt.npy", self.platt_)
@@ -153,12 +148,7 @@ class LinearModel(TagModel):
         settings = json.loads((directory / "model_config.json").read_text(encoding="utf-8"))["config"]
         if "char_max_chars" not in settings:  # saved before the setting existed: char n-grams of the whole text
             self.config = dataclasses.replace(self.config, char_max_chars=None)
-        saved = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
-        self.vectorizers_ = self._vectorizers({kind: {t: i for i, t in enumerate(terms)}
-                                               for kind, terms in saved.items() if terms})
-        for kind, vec in self.vectorizers_.items():
-            vec.fit([""])  # a fixed vocabulary: fit only validates it; the learned idf is restored below
-            vec.idf_ = np.load(directory / f"idf_{kind}.npy", allow_pickle=False)
+        self.features_ = TfidfFeatures.load(self.config, self.tokenizer_, directory)
         self.weights_ = _feature_major(np.load(directory / "coef.npy", allow_pickle=False))
         self.intercept_ = np.load(directory / "intercept.npy", allow_pickle=False)
         self.platt_ = np.load(directory / "platt.npy", allow_pickle=False)
@@ -173,33 +163,8 @@ def _feature_major(coef: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(coef, dtype=np.float32).T)
 
 
-def _head_lower(limit: int | None, text: str) -> str:
-    """The text lower-cased, cut to its first ``limit`` characters (all of it when ``limit`` is None)."""
-    return (text if limit is None else text[:limit]).lower()
-
-
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
-
-
-def _vocab_list(vectorizer) -> list[str]:
-    terms = [""] * len(vectorizer.vocabulary_)
-    for term, index in vectorizer.vocabulary_.items():
-        terms[index] = term
-    return terms
-
-
-def _coef(estimator, n_features: int) -> np.ndarray:
-    """Weights of one per-tag estimator (a constant predictor, for a tag never or always seen, has none)."""
-    coef = getattr(estimator, "coef_", None)
-    return np.zeros(n_features, dtype=np.float32) if coef is None else np.asarray(coef).ravel()
-
-
-def _intercept(estimator) -> float:
-    if hasattr(estimator, "intercept_"):
-        return float(np.ravel(estimator.intercept_)[0])
-    constant = float(np.ravel(getattr(estimator, "y_", [0]))[0])  # sklearn's _ConstantPredictor
-    return 10.0 if constant > 0.5 else -10.0
 
 
 def fit_platt(decision: np.ndarray, Y: np.ndarray, iterations: int = 50) -> np.ndarray:

@@ -41,8 +41,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
-import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +52,7 @@ from ..config import Settings, check
 from ..errors import ConfigError
 from ..progress import status
 from .base import TagModel
+from .keras_support import epoch_report, import_keras
 
 PAD, OOV = 0, 1
 PAD_TOKEN, OOV_TOKEN = "<pad>", "<oov>"  # the tokenizer never yields '<', so these cannot clash
@@ -169,19 +168,10 @@ def _is_number(value) -> bool:
 # ------------------------------------------------------------------------------------------------ Keras
 
 
-def _import_keras():
-    """Keras on the TensorFlow backend, imported quietly (only when a network is built or loaded)."""
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-
-    return keras
-
-
 @functools.cache
 def _custom_objects() -> dict:
     """The custom layers and loss, defined (and registered serializable) on first use."""
-    keras = _import_keras()
+    keras = import_keras()
     from keras import ops
 
     register = keras.saving.register_keras_serializable(package="multilabeltext")
@@ -273,7 +263,7 @@ def _custom_objects() -> dict:
 def build_network(config: LstmConfig, vocab_size: int, n_labels: int, embedding_dim: int,
                   embedding_matrix: np.ndarray | None = None, output_bias: np.ndarray | None = None):
     """The Keras model for ``config`` (not compiled): token ids (batch, time) -> label scores (batch, n_labels)."""
-    keras = _import_keras()
+    keras = import_keras()
     layers = keras.layers
     custom = _custom_objects()
     tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
@@ -415,7 +405,7 @@ class LstmModel(TagModel):
         return dim, embedding_matrix(kv, self.vocab_, seed=cfg.seed)
 
     def _fit(self, texts, Y, validation):
-        keras = _import_keras()
+        keras = import_keras()
         cfg = self.config
         if cfg.vocabulary == "vectors" and self.vectors_ is None:
             raise ConfigError("vocabulary = \"vectors\" (the tutorial's) needs Word2Vec vectors.",
@@ -440,7 +430,7 @@ class LstmModel(TagModel):
         if validation is not None and len(validation[0]):
             val_data = self._dataset(self._encode(validation[0]), validation[1],
                                      max(cfg.batch_size, cfg.predict_batch_size), shuffle=False)
-        callbacks = [_epoch_report(self, len(texts), cfg.epochs, keras)]
+        callbacks = [epoch_report(self, len(texts), cfg.epochs, keras)]
         if val_data is not None and cfg.early_stopping:
             callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
                                                            restore_best_weights=True))
@@ -455,7 +445,7 @@ class LstmModel(TagModel):
         self._predict_fn = None
 
     def _loss(self, Y: np.ndarray):
-        keras = _import_keras()
+        keras = import_keras()
         if self.config.class_weighting != "balanced":
             return keras.losses.BinaryCrossentropy()
         pos = Y.sum(axis=0)
@@ -479,7 +469,7 @@ class LstmModel(TagModel):
         return self._predict_fn
 
     def _predict_proba(self, texts):
-        _import_keras()
+        import_keras()
         seqs = self._encode(texts)
         lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
         predict = self._predictor()
@@ -500,11 +490,11 @@ class LstmModel(TagModel):
         (directory / "vocab.json").write_text(json.dumps(self.vocab_, ensure_ascii=False), encoding="utf-8")
         (directory / "history.json").write_text(json.dumps(self.history_, indent=1) + "\n", encoding="utf-8")
         info = {"format_version": 1, "best_epoch": getattr(self, "best_epoch_", None), "vocab_size": len(self.vocab_),
-                "keras_version": _import_keras().__version__}
+                "keras_version": import_keras().__version__}
         (directory / "lstm.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
 
     def _load(self, directory: Path) -> None:
-        keras = _import_keras()
+        keras = import_keras()
         _custom_objects()  # registers the custom layers and loss before loading
         self._set_vocabulary(json.loads((directory / "vocab.json").read_text(encoding="utf-8")))
         self.model_ = keras.saving.load_model(directory / "model.keras", safe_mode=True)
@@ -520,31 +510,3 @@ class LstmModel(TagModel):
         state = dict(self.__dict__)
         state["_predict_fn"] = None
         return state
-
-
-def _epoch_report(model: LstmModel, n_texts: int, epochs: int, keras):
-    """A Keras callback: per-epoch loss, val_loss, seconds and training texts/s into ``model.history_``."""
-
-    class EpochReport(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.started = time.perf_counter()
-            self.train_seconds = None
-
-        def on_test_begin(self, logs=None):
-            if self.train_seconds is None:
-                self.train_seconds = time.perf_counter() - self.started
-
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            seconds = time.perf_counter() - self.started
-            train_seconds = self.train_seconds or seconds
-            val = logs.get("val_loss")
-            entry = {"epoch": epoch + 1, "loss": float(logs.get("loss", float("nan"))),
-                     "val_loss": None if val is None else float(val), "seconds": round(seconds, 2),
-                     "texts_per_s": round(n_texts / max(train_seconds, 1e-9), 1)}
-            model.history_.append(entry)
-            val_text = "" if val is None else f"  val_loss {val:.4f}"
-            status(f"lstm epoch {epoch + 1}/{epochs}  loss {entry['loss']:.4f}{val_text}  "
-                   f"{seconds:.1f} s  {entry['texts_per_s']:,.0f} texts/s")
-
-    return EpochReport()

@@ -17,6 +17,8 @@ from multilabeltext.models import MODELS, get_model
 
 # small, fast settings per model (a model missing here runs with its defaults)
 FAST = {
+    "mlp": {"char_ngrams": None, "min_df": 1, "hidden": 16, "epochs": 60, "learning_rate": 0.02, "dropout": 0.0,
+            "batch_size": 4, "patience": 60},
     "linear": {"char_ngrams": None, "min_df": 1, "C": 1.0},
     "lstm": {"epochs": 30, "units": 16, "embedding_dim": 16, "batch_size": 8, "learning_rate": 0.01,
              "dropout": 0.0, "min_count": 1},
@@ -116,13 +118,13 @@ def test_linear_char_ngrams_read_only_the_head_of_long_texts(tmp_path):
     head = "how to read a csv file with pandas " * 9  # 315 characters
     texts = [head + "numpy arrays everywhere", head + "django views and templates"] * 4
     m = get_model("linear", min_df=1, char_max_chars=300).fit(texts, [[1, 0], [0, 1]] * 4, labels=["a", "b"])
-    char = m.vectorizers_["char"].transform(texts[:2])
+    char = m.features_.vectorizers["char"].transform(texts[:2])
     assert (char[0] != char[1]).nnz == 0
-    assert (m.vectorizers_["word"].transform(texts[:2])[0] != m.vectorizers_["word"].transform(texts[:2])[1]).nnz > 0
+    assert (m.features_.vectorizers["word"].transform(texts[:2])[0] != m.features_.vectorizers["word"].transform(texts[:2])[1]).nnz > 0
     m.save(tmp_path / "m")
     config = json.loads((tmp_path / "m" / "model_config.json").read_text())
     del config["config"]["char_max_chars"]
     (tmp_path / "m" / "model_config.json").write_text(json.dumps(config))
     old = type(m).load(tmp_path / "m")
     assert old.config.char_max_chars is None
-    assert (old.vectorizers_["char"].transform(texts[:2])[0] != old.vectorizers_["char"].transform(texts[:2])[1]).nnz > 0
+    assert (old.features_.vectorizers["char"].transform(texts[:2])[0] != old.features_.vectorizers["char"].transform(texts[:2])[1]).nnz > 0

@@ -1,0 +1,126 @@
+"""TF-IDF n-gram features shared by the ``linear`` and ``mlp`` models: words, characters and code tokens.
+
+Words come from the project's tokenizer (1-2-grams by default), characters from ``char_wb`` 2-5-grams of
+the first ``char_max_chars`` characters, lower-cased; optional code-token n-grams keep case. Saved as a JSON
+vocabulary per kind plus ``idf_<kind>.npy``: no pickle.
+
+Example:
+    >>> from multilabeltext.config import TokenizerConfig
+    >>> from multilabeltext.data.tokenizer import Tokenizer
+    >>> features = TfidfFeatures(TfidfSettings(char_ngrams=None, min_df=1), Tokenizer(TokenizerConfig()))
+    >>> features.fit_transform(["numpy arrays", "pandas frames"]).shape
+    (2, 6)
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..config import Settings, check
+
+# Code tokens: identifiers and single punctuation marks, so `print "x"` (Python 2) and `print("x")` differ.
+CODE_TOKEN = r"[A-Za-z_][A-Za-z0-9_]*|[^\w\s]"
+KINDS = ("word", "char", "code")
+
+
+@dataclass(frozen=True)
+class TfidfSettings(Settings):
+    """Feature settings; a model's settings dataclass inherits them (``LinearConfig``, ``MlpConfig``)."""
+
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] | None = (2, 5)
+    code_ngrams: tuple[int, int] | None = None  # n-grams of code tokens (names and punctuation, case kept)
+    char_max_chars: int | None = 300  # char n-grams from the first N characters only (None: all of it)
+    min_df: int = 2
+    max_features: int | None = 400_000
+    sublinear_tf: bool = True
+
+    def __post_init__(self):
+        for name in ("word_ngrams", "char_ngrams", "code_ngrams"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, tuple(value))
+                check(len(value) == 2 and 1 <= value[0] <= value[1],
+                      f"{name} must be two increasing n-gram sizes, got {value!r}.", f"use e.g. {name} = [1, 2].")
+        check(self.min_df >= 1, f"min_df must be >= 1, got {self.min_df!r}.", "use min_df = 2.")
+        check(self.char_max_chars is None or (isinstance(self.char_max_chars, int) and self.char_max_chars >= 1),
+              f"char_max_chars must be a positive number of characters (or unset), got {self.char_max_chars!r}.",
+              "leave it out, or use char_max_chars = 1000.")
+
+
+class TfidfFeatures:
+    """The fitted vectorizers of one model, by kind; ``transform`` gives one float32 CSR matrix."""
+
+    def __init__(self, settings: TfidfSettings, tokenizer, vocabularies: dict[str, list[str]] | None = None):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        cfg = settings
+        kinds = {"word": dict(tokenizer=tokenizer, token_pattern=None, lowercase=False, ngram_range=cfg.word_ngrams),
+                 "char": cfg.char_ngrams and dict(analyzer="char_wb", ngram_range=cfg.char_ngrams, lowercase=True,
+                                                  preprocessor=functools.partial(_head_lower, cfg.char_max_chars)),
+                 "code": cfg.code_ngrams and dict(token_pattern=CODE_TOKEN, ngram_range=cfg.code_ngrams,
+                                                  lowercase=False)}
+        kinds = {kind: options for kind, options in kinds.items() if options}
+        if vocabularies is not None:
+            kinds = {kind: options for kind, options in kinds.items() if vocabularies.get(kind)}
+        budget = None if cfg.max_features is None else cfg.max_features // max(len(kinds), 1)
+        self.vectorizers = {}
+        for kind, options in kinds.items():
+            vocab = None if vocabularies is None else {t: i for i, t in enumerate(vocabularies[kind])}
+            self.vectorizers[kind] = TfidfVectorizer(
+                **options, min_df=cfg.min_df if vocab is None else 1, max_features=budget if vocab is None else None,
+                sublinear_tf=cfg.sublinear_tf, vocabulary=vocab, dtype=np.float32)
+
+    def fit_transform(self, texts: list[str]):
+        """Learn vocabularies and idf weights from ``texts``; returns their features."""
+        return self._stack([vec.fit_transform(texts) for vec in self.vectorizers.values()])
+
+    def transform(self, texts: list[str]):
+        return self._stack([vec.transform(texts) for vec in self.vectorizers.values()])
+
+    @property
+    def n_features(self) -> int:
+        return sum(len(vec.vocabulary_) for vec in self.vectorizers.values())
+
+    @staticmethod
+    def _stack(parts):
+        import scipy.sparse as sp
+
+        X = sp.hstack(parts, format="csr") if len(parts) > 1 else parts[0].tocsr()
+        # canonical (sorted, no duplicate) indices: joblib hands large matrices to the per-tag workers as
+        # read-only memory maps, where scikit-learn's own sorting would fail ("WRITEBACKIFCOPY base is read-only")
+        X.sum_duplicates()
+        return X
+
+    def save(self, directory: Path) -> None:
+        """``vocabulary.json`` (terms in column order, by kind) and ``idf_<kind>.npy``."""
+        vocab = {kind: _vocab_list(vec) for kind, vec in self.vectorizers.items()}
+        (directory / "vocabulary.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        for kind, vec in self.vectorizers.items():
+            np.save(directory / f"idf_{kind}.npy", vec.idf_.astype(np.float32))
+
+    @classmethod
+    def load(cls, settings: TfidfSettings, tokenizer, directory: Path) -> TfidfFeatures:
+        saved = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
+        features = cls(settings, tokenizer, saved)
+        for kind, vec in features.vectorizers.items():
+            vec.fit([""])  # a fixed vocabulary: fit only validates it; the learned idf is restored below
+            vec.idf_ = np.load(directory / f"idf_{kind}.npy", allow_pickle=False)
+        return features
+
+
+def _head_lower(limit: int | None, text: str) -> str:
+    """The text lower-cased, cut to its first ``limit`` characters (all of it when ``limit`` is None)."""
+    return (text if limit is None else text[:limit]).lower()
+
+
+def _vocab_list(vectorizer) -> list[str]:
+    terms = [""] * len(vectorizer.vocabulary_)
+    for term, index in vectorizer.vocabulary_.items():
+        terms[index] = term
+    return terms

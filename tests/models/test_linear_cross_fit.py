@@ -1,0 +1,81 @@
+"""``linear`` cross-fitting: held-out scores for every row, calibration on them, a final fit on all rows.
+
+Real Stack Overflow titles (so-titles, 20 common tags), a small validation split as users often have.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SO_TITLES
+
+from multilabeltext.errors import ConfigError
+from multilabeltext.models.linear import LinearModel
+
+FAST = {"char_ngrams": None, "min_df": 1}
+
+
+@pytest.fixture(scope="module")
+def data():
+    df = pd.read_csv(SO_TITLES, sep="\t", nrows=4000)
+    df["tags"] = df["tags"].map(ast.literal_eval)
+    labels = pd.Series([t for ts in df["tags"] for t in ts]).value_counts().index[:20].tolist()
+    df = df[df["tags"].map(lambda ts: any(t in labels for t in ts))]
+    Y = np.array([[t in ts for t in labels] for ts in df["tags"]], dtype=np.float32)
+    texts = df["title"].tolist()
+    return labels, (texts[:2000], Y[:2000]), (texts[2000:2150], Y[2000:2150]), (texts[2150:], Y[2150:])
+
+
+@pytest.fixture(scope="module")
+def models(data):
+    labels, train, validation, _ = data
+    crossed = LinearModel(**FAST, cross_fit=5).fit(*train, labels=labels, validation=validation)
+    plain = LinearModel(**FAST, cross_fit=0).fit(*train, labels=labels, validation=validation)
+    return crossed, plain
+
+
+def test_tuning_rows_are_every_train_and_validation_row_scored_held_out(data, models):
+    labels, train, validation, _ = data
+    crossed, _ = models
+    Y_tune, proba_tune = crossed.tuning_
+    assert Y_tune.shape == proba_tune.shape == (len(train[0]) + len(validation[0]), len(labels))
+    np.testing.assert_array_equal(Y_tune, np.vstack([train[1], validation[1]]))
+    np.testing.assert_array_equal(crossed.validation_proba_, proba_tune[len(train[0]):])
+    # held out, the gold tags score lower than when the final model (which saw these rows) scores them
+    in_sample = crossed.predict_proba(train[0])
+    gold = train[1] > 0
+    assert proba_tune[: len(train[0])][gold].mean() < in_sample[gold].mean() - 0.05
+
+
+def test_a_plain_model_tunes_on_its_validation_split(data, models):
+    _, _, validation, _ = data
+    _, plain = models
+    np.testing.assert_array_equal(plain.tuning_[0], validation[1])
+    np.testing.assert_allclose(plain.tuning_[1], plain.predict_proba(validation[0]), atol=1e-6)
+
+
+def test_cross_fitting_calibrates_better_than_a_small_validation_split(data, models):
+    *_, test = data
+    crossed, plain = models
+
+    def log_loss(model):
+        p = np.clip(model.predict_proba(test[0]), 1e-6, 1 - 1e-6)
+        return float(-(test[1] * np.log(p) + (1 - test[1]) * np.log(1 - p)).mean())
+
+    assert log_loss(crossed) < log_loss(plain)
+
+
+def test_a_tag_missing_from_a_fold_gets_a_constant_score():
+    texts = ["numpy array"] * 9 + ["regex group"] * 9 + ["rare tag here"]
+    Y = np.array([[1, 0, 0]] * 9 + [[0, 1, 0]] * 9 + [[0, 0, 1]], dtype=np.float32)
+    model = LinearModel(**FAST, cross_fit=3).fit(texts, Y, labels=["numpy", "regex", "rare"])
+    assert model.tuning_[1].shape == (19, 3) and np.isfinite(model.tuning_[1]).all()
+    assert model.predict_proba(["numpy array"])[0].argmax() == 0
+
+
+def test_one_fold_is_refused():
+    with pytest.raises(ConfigError, match="cross_fit must be 0"):
+        LinearModel(cross_fit=1)
