@@ -61,7 +61,7 @@ CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (o
 DATASET_NAMES = {"so-titles": "so-titles", "cooking": "cooking", "pyq": "pyq", "pythonquestions": "pyq",
                  "pythonquestions-sample": "pyq"}
 DEFAULT_DATASETS = "so-titles,cooking,pyq"
-DEFAULT_MODELS = "linear,lstm,ensemble"
+DEFAULT_MODELS = "linear,mlp,lstm,ensemble"
 PEERS = ("tfidf-lr", "fasttext")
 NEEDS_VECTORS = {"lstm"}  # registered models that take Word2Vec vectors (ensembles: through their members)
 
@@ -292,21 +292,40 @@ def unavailable(name: str, params: dict) -> str | None:
     return None
 
 
+def reusable_members(name: str, params: dict, fitted: dict) -> list | None:
+    """The fitted (model, seconds) of each member of ensemble ``name``, when every one was fitted above with the
+    same settings; else None (the ensemble then fits its own members)."""
+    if name != "ensemble":
+        return None
+    from multilabeltext.models import get_model, model_class
+
+    members = params.get("members") or model_class("ensemble").Config().members
+    found = []
+    for member in members:
+        model, seconds = fitted.get(member["model"], (None, 0.0))
+        if model is None or model.config != get_model(member["model"], member.get("params", {})).config:
+            return None
+        found.append((model, seconds))
+    return found
+
+
 def needs_vectors(name: str, params: dict) -> bool:
     return name in NEEDS_VECTORS or any(m in NEEDS_VECTORS for m in members_of(name, params))
 
 
+QUICK = {"lstm": {"epochs": 1}, "mlp": {"epochs": 1}}  # smoke-run settings of the Keras models
+
+
 def quick_params(name: str, params: dict) -> dict:
     """Few epochs for smoke runs (explicit --params win)."""
-    if name == "lstm":
-        return {"epochs": 1, **params}
+    if name in QUICK:
+        return {**QUICK[name], **params}
     if name == "ensemble" and "members" not in params:
         from multilabeltext.models import model_class
 
         members = [dict(m) for m in model_class("ensemble").Config().members]
         for m in members:
-            if m["model"] == "lstm":
-                m["params"] = {"epochs": 1, **m.get("params", {})}
+            m["params"] = {**QUICK.get(m["model"], {}), **m.get("params", {})}
         return {**params, "members": members}
     return params
 
@@ -356,8 +375,10 @@ class SplitData:
         return np.hstack([proba, np.zeros((len(proba), len(self.test_only)), dtype=proba.dtype)])
 
 
-def score_run(kind: str, fit, predict, data: SplitData) -> dict:
-    """Fit, tune every decision rule on the validation slice, score the test part; timings and memory."""
+def score_run(kind: str, fit, predict, data: SplitData, keep=None) -> dict:
+    """Fit, tune every decision rule on the validation slice, score the test part; timings and memory.
+
+    ``keep(model, fit_seconds)``, when given, receives the fitted model (for an ensemble of fitted models)."""
     from multilabeltext.metrics import evaluate
     from multilabeltext.thresholds import Thresholds, apply
 
@@ -389,8 +410,10 @@ def score_run(kind: str, fit, predict, data: SplitData) -> dict:
     fit_rec, pred_rec = m_fit.record(), m_pred.record()
     n_fit, n_test = len(data.texts_fit), len(data.texts_test)
     fitted = {"history": jsonable(getattr(model, "history_", None) or None)}  # e.g. the lstm's epochs
-    if getattr(model, "weights_", None) is not None:  # an ensemble's tuned member weights
+    if getattr(model, "name", None) == "ensemble":  # its tuned member weights
         fitted["ensemble_weights"] = np.asarray(model.weights_).round(4).tolist()
+    if keep is not None:
+        keep(model, m_fit.seconds)
     del model
     gc.collect()
     return {
@@ -467,6 +490,7 @@ def run_split(args, loaded, split, work: Path, so_text) -> dict:
     vectors = Vectors(args, loaded, data, work, so_text)
     from multilabeltext.models import get_model
 
+    fitted: dict = {}  # model name -> (fitted model, fit seconds), reused by an ensemble of them
     for name in args.models:
         params = args.model_params[name]
         why = unavailable(name, params)
@@ -487,7 +511,24 @@ def run_split(args, loaded, split, work: Path, so_text) -> dict:
                                                validation=(data.texts_val, data.Y_val), tokenizer=data.tokenizer,
                                                vectors=kv)
 
-        run = run_guarded(name, "ours", fit, lambda m, t: m.predict_proba(t), data, params)
+        members = reusable_members(name, params, fitted)
+        extra = 0.0
+        if members is not None:  # an ensemble of models fitted above: tune its weights only, count their fit time
+            extra = sum(seconds for _, seconds in members)
+
+            def fit(params=params, members=members):
+                from multilabeltext.models.ensemble import EnsembleConfig, EnsembleModel
+
+                return EnsembleModel.from_members([m for m, _ in members], (data.texts_val, data.Y_val),
+                                                  EnsembleConfig.from_dict(params))
+
+        def keep(model, seconds, name=name):
+            fitted[name] = (model, seconds)
+
+        run = run_guarded(name, "ours", fit, lambda m, t: m.predict_proba(t), data, params,
+                          keep=keep if name != "ensemble" else None, extra_fit_seconds=extra)
+        if members is not None and "error" not in run:
+            run["members_reused"] = [m.name for m, _ in members]
         if kv is not None and "error" not in run:
             run["word2vec_seconds"] = vectors.record["seconds"]
             run["train_seconds_with_word2vec"] = round(run["train"]["seconds"] + vectors.record["seconds"], 3)
@@ -497,10 +538,18 @@ def run_split(args, loaded, split, work: Path, so_text) -> dict:
     return out
 
 
-def run_guarded(name, kind, fit, predict, data, params) -> dict:
+def run_guarded(name, kind, fit, predict, data, params, keep=None, extra_fit_seconds: float = 0.0) -> dict:
+    """``score_run`` that reports a failure instead of raising; ``extra_fit_seconds`` (an ensemble's members,
+    fitted earlier in the run) are added to the training time."""
     started = time.perf_counter()
     try:
-        run = score_run(kind, fit, predict, data)
+        run = score_run(kind, fit, predict, data, keep)
+        if extra_fit_seconds:
+            train = run["train"]
+            train["combine_seconds"] = train["seconds"]
+            train["seconds"] = round(train["seconds"] + extra_fit_seconds, 3)
+            train["docs_per_second"] = round(len(data.texts_fit) / max(train["seconds"], 1e-9), 1)
+            train["tokens_per_second"] = round(data.fit_tokens / max(train["seconds"], 1e-9), 1)
     except Exception as exc:  # noqa: BLE001  (one failing model must not lose the others' results)
         traceback.print_exc()
         print(f"    {name}: FAILED after {time.perf_counter() - started:.0f} s: {exc!r}", file=sys.stderr)
@@ -781,7 +830,7 @@ def main(argv: list[str] | None = None) -> int:
                                                                "../shared/datasets except the fold's test rows"
                                                                if args.pyq_vectors == "all-so-text" else ""),
             "quick": "so-titles rows i < 2,500; cooking first 2,000 train / last 500 test lines; 2 pyq folds; "
-                     "fastText 5 epochs, Word2Vec 1 epoch, lstm 1 epoch" if args.quick else None,
+                     "fastText 5 epochs, Word2Vec 1 epoch, lstm and mlp 1 epoch" if args.quick else None,
             "validation_fraction": args.validation_fraction, "seed": args.seed, "folds": args.folds,
             "pyq_vectors": args.pyq_vectors,
         },

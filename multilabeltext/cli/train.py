@@ -46,7 +46,7 @@ def train_command(
     dataset: Annotated[Path, typer.Argument(help="Dataset directory from `multilabeltext prepare`.",
                                             show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.", show_default=False)],
-    model: Annotated[Optional[str], typer.Option(help="linear | lstm | ensemble \\[default: linear]")] = None,
+    model: Annotated[Optional[str], typer.Option(help="linear | mlp | lstm | ensemble \\[default: linear]")] = None,
     config: Annotated[Optional[Path], typer.Option(help="TOML file of train settings (\\[train] and "
                                                    "\\[train.params]); options given here override it.")] = None,
     param: Annotated[Optional[list[str]], typer.Option(help="Model setting key=value (repeatable), e.g. "

@@ -70,6 +70,33 @@ class EnsembleModel(TagModel):
                        vectors=self.vectors_)
             self.history_ += [{"member": i, **h} for h in member.history_]
             self.members_.append(member)
+        self._weigh(validation)
+
+    @classmethod
+    def from_members(cls, members: list[TagModel], validation: tuple[list[str], np.ndarray],
+                     config: EnsembleConfig | None = None) -> EnsembleModel:
+        """An ensemble of members already fitted with this ``validation`` split: only the weights are tuned.
+
+        Saves refitting models you have (the benchmark scores each model alone, then their ensemble).
+        """
+        from ..errors import ConfigError
+
+        labels = members[0].labels_
+        if any(m.labels_ != labels for m in members) or any(m.validation_proba_ is None for m in members):
+            raise ConfigError("ensemble members must share their labels and have been fitted with a validation split.",
+                              fix="fit every member on the same labels with validation=(texts, Y).")
+        model = cls(config or EnsembleConfig(members=[{"model": m.name, "params": m.config.to_dict()} for m in members]))
+        model.labels_, model.tokenizer_config_, model.tokenizer_ = labels, members[0].tokenizer_config_, members[0].tokenizer_
+        model.vectors_ = None
+        model.history_ = [{"member": i, **h} for i, m in enumerate(members) for h in m.history_]
+        model.members_ = list(members)
+        validation = (list(validation[0]), np.asarray(validation[1], dtype=np.float32))
+        model._weigh(validation)
+        model.tuning_ = (validation[1], model.validation_proba_)
+        return model
+
+    def _weigh(self, validation) -> None:
+        """``weights_`` from the settings, or tuned on the members' held-out validation scores."""
         if self.config.weights is not None:
             weights = np.array(self.config.weights)
         elif validation is not None and len(validation[0]) and len(self.members_) > 1:
@@ -81,16 +108,13 @@ class EnsembleModel(TagModel):
             self.validation_proba_ = sum(w * m.validation_proba_ for w, m in zip(self.weights_, self.members_))
 
     def _tune(self, probas: list[np.ndarray], Y: np.ndarray) -> np.ndarray:
-        """Weights on a simplex grid maximizing validation micro-F1 (at its best global threshold)."""
+        """Weights on a simplex grid maximizing validation micro-F1 (at its best global threshold).
+
+        Ties go to the first candidate, the most even one when several score the same."""
         from ..metrics import evaluate
         from ..thresholds import tune_global
 
-        steps = np.arange(0, 1 + 1e-9, self.config.weight_step)
-        if len(probas) == 2:
-            candidates = [np.array([w, 1 - w]) for w in steps]
-        else:  # more members: equal weights, or one member's weight raised
-            n = len(probas)
-            candidates = [np.ones(n) / n] + [np.eye(n)[i] * 0.5 + 0.5 / n for i in range(n)]
+        candidates = simplex_grid(len(probas), self.config.weight_step if len(probas) <= 3 else 0.1)
         best, best_score = candidates[0], -1.0
         for w in candidates:
             proba = sum(wi * p for wi, p in zip(w, probas))
@@ -116,3 +140,18 @@ class EnsembleModel(TagModel):
         self.members_ = [model_class(name).load(directory / "members" / str(i))
                          for i, name in enumerate(meta["members"])]
         self.weights_ = np.array(meta["weights"], dtype=np.float32)
+
+
+def simplex_grid(n: int, step: float) -> list[np.ndarray]:
+    """Every weight vector of ``n`` non-negative multiples of ``step`` summing to 1, the most even first.
+
+    Example:
+        >>> [w.tolist() for w in simplex_grid(2, 0.5)]
+        [[0.5, 0.5], [0.0, 1.0], [1.0, 0.0]]
+    """
+    import itertools
+
+    units = int(round(1 / step))
+    grid = [np.array(c + (units - sum(c),), dtype=np.float64) / units
+            for c in itertools.product(range(units + 1), repeat=n - 1) if sum(c) <= units]
+    return sorted(grid, key=lambda w: float(np.abs(w - 1 / n).sum()))

@@ -1,0 +1,67 @@
+"""``ensemble``: weights tuned on held-out validation scores; an ensemble of already fitted members."""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SO_TITLES
+
+from multilabeltext.errors import ConfigError
+from multilabeltext.models import get_model
+from multilabeltext.models.ensemble import EnsembleModel, simplex_grid
+
+WORDS = {"char_ngrams": None, "min_df": 1}
+CHARS = {"word_ngrams": [1, 1], "char_ngrams": [2, 4], "min_df": 1}
+
+
+@pytest.fixture(scope="module")
+def data():
+    df = pd.read_csv(SO_TITLES, sep="\t", nrows=3000)
+    df["tags"] = df["tags"].map(ast.literal_eval)
+    labels = pd.Series([t for ts in df["tags"] for t in ts]).value_counts().index[:10].tolist()
+    df = df[df["tags"].map(lambda ts: any(t in labels for t in ts))]
+    Y = np.array([[t in ts for t in labels] for ts in df["tags"]], dtype=np.float32)
+    texts = df["title"].tolist()
+    return labels, (texts[:1200], Y[:1200]), (texts[1200:1500], Y[1200:1500]), (texts[1500:], Y[1500:])
+
+
+def test_an_ensemble_of_fitted_members_equals_one_that_fits_them(data):
+    labels, train, validation, test = data
+    members = [get_model("linear", **WORDS, cross_fit=0).fit(*train, labels=labels, validation=validation),
+               get_model("linear", **CHARS, cross_fit=0).fit(*train, labels=labels, validation=validation)]
+    reused = EnsembleModel.from_members(members, validation)
+    fitted = EnsembleModel(members=[{"model": "linear", "params": {**WORDS, "cross_fit": 0}},
+                                    {"model": "linear", "params": {**CHARS, "cross_fit": 0}}]).fit(
+        *train, labels=labels, validation=validation)
+    np.testing.assert_allclose(reused.weights_, fitted.weights_)
+    np.testing.assert_allclose(reused.predict_proba(test[0]), fitted.predict_proba(test[0]), atol=1e-5)
+    assert reused.tuning_[1].shape == (len(validation[0]), len(labels))
+    assert [m["model"] for m in reused.config.members] == ["linear", "linear"]
+
+
+def test_weights_come_from_held_out_scores_not_in_sample_ones(data):
+    """A cross-fitted member's validation rows are in its final fit; the ensemble must weigh its held-out
+    scores of them (validation_proba_), which are less confident than its in-sample predictions."""
+    labels, train, validation, _ = data
+    member = get_model("linear", **WORDS).fit(*train, labels=labels, validation=validation)
+    gold = validation[1] > 0
+    assert member.validation_proba_[gold].mean() < member.predict_proba(validation[0])[gold].mean() - 0.05
+    ensemble = EnsembleModel.from_members([member, member], validation)
+    np.testing.assert_allclose(ensemble.validation_proba_, member.validation_proba_, atol=1e-6)
+
+
+def test_members_without_validation_scores_are_refused(data):
+    labels, train, _, _ = data
+    member = get_model("linear", **WORDS, cross_fit=0).fit(*train, labels=labels)
+    with pytest.raises(ConfigError, match="validation split"):
+        EnsembleModel.from_members([member, member], (train[0][:10], train[1][:10]))
+
+
+def test_simplex_grid_covers_every_split_once_most_even_first():
+    grid = simplex_grid(3, 0.25)
+    assert len(grid) == 15 and all(abs(w.sum() - 1) < 1e-9 for w in grid)
+    assert len({tuple(w) for w in grid}) == 15
+    assert np.abs(grid[0] - 1 / 3).sum() <= min(np.abs(w - 1 / 3).sum() for w in grid)
