@@ -22,6 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -152,3 +153,16 @@ def tree_hashes(directory: Path) -> dict[str, str]:
 def leftovers(parent: Path, name: str) -> list[Path]:
     """Temporary or old siblings a run of ``prepare --out parent/name`` may have left behind."""
     return sorted(p for p in parent.iterdir() if p.name.startswith(f".{name}.tmp-") or p.name.startswith(f".{name}.old-"))
+
+
+def so_titles_subset(rows: int, n_labels: int) -> tuple[list[str], list[str], np.ndarray]:
+    """(labels, titles, Y): the first ``rows`` so-titles rows, kept when they carry one of their ``n_labels``
+    commonest tags; ``Y`` is float32 (n_titles, n_labels)."""
+    import ast
+
+    df = pd.read_csv(SO_TITLES, sep="\t", nrows=rows)
+    df["tags"] = df["tags"].map(ast.literal_eval)
+    labels = pd.Series([t for ts in df["tags"] for t in ts]).value_counts().index[:n_labels].tolist()
+    df = df[df["tags"].map(lambda ts: any(t in labels for t in ts))]
+    Y = np.array([[t in ts for t in labels] for ts in df["tags"]], dtype=np.float32)
+    return labels, df["title"].tolist(), Y

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import ast
-
 import numpy as np
-import pandas as pd
 import pytest
-from conftest import SO_TITLES
+from conftest import so_titles_subset
 
 from multilabeltext.errors import ConfigError
 from multilabeltext.models import get_model
@@ -19,12 +16,7 @@ CHARS = {"word_ngrams": [1, 1], "char_ngrams": [2, 4], "min_df": 1}
 
 @pytest.fixture(scope="module")
 def data():
-    df = pd.read_csv(SO_TITLES, sep="\t", nrows=3000)
-    df["tags"] = df["tags"].map(ast.literal_eval)
-    labels = pd.Series([t for ts in df["tags"] for t in ts]).value_counts().index[:10].tolist()
-    df = df[df["tags"].map(lambda ts: any(t in labels for t in ts))]
-    Y = np.array([[t in ts for t in labels] for ts in df["tags"]], dtype=np.float32)
-    texts = df["title"].tolist()
+    labels, texts, Y = so_titles_subset(3000, 10)
     return labels, (texts[:1200], Y[:1200]), (texts[1200:1500], Y[1200:1500]), (texts[1500:], Y[1500:])
 
 

@@ -5,12 +5,9 @@ Real Stack Overflow titles (so-titles, 20 common tags), a small validation split
 
 from __future__ import annotations
 
-import ast
-
 import numpy as np
-import pandas as pd
 import pytest
-from conftest import SO_TITLES
+from conftest import so_titles_subset
 
 from multilabeltext.errors import ConfigError
 from multilabeltext.models.linear import LinearModel
@@ -20,12 +17,7 @@ FAST = {"char_ngrams": None, "min_df": 1}
 
 @pytest.fixture(scope="module")
 def data():
-    df = pd.read_csv(SO_TITLES, sep="\t", nrows=4000)
-    df["tags"] = df["tags"].map(ast.literal_eval)
-    labels = pd.Series([t for ts in df["tags"] for t in ts]).value_counts().index[:20].tolist()
-    df = df[df["tags"].map(lambda ts: any(t in labels for t in ts))]
-    Y = np.array([[t in ts for t in labels] for ts in df["tags"]], dtype=np.float32)
-    texts = df["title"].tolist()
+    labels, texts, Y = so_titles_subset(4000, 20)
     return labels, (texts[:2000], Y[:2000]), (texts[2000:2150], Y[2000:2150]), (texts[2150:], Y[2150:])
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import ast
-
 import numpy as np
-import pandas as pd
 import pytest
-from conftest import SO_TITLES
+from conftest import so_titles_subset
 
 from multilabeltext.errors import ConfigError
 from multilabeltext.models.mlp import MlpModel
@@ -17,12 +14,7 @@ SMALL = {"char_ngrams": None, "min_df": 1, "hidden": 32, "epochs": 8, "patience"
 
 @pytest.fixture(scope="module")
 def fitted():
-    df = pd.read_csv(SO_TITLES, sep="\t", nrows=2500)
-    df["tags"] = df["tags"].map(ast.literal_eval)
-    labels = pd.Series([t for ts in df["tags"] for t in ts]).value_counts().index[:8].tolist()
-    df = df[df["tags"].map(lambda ts: any(t in labels for t in ts))]
-    Y = np.array([[t in ts for t in labels] for ts in df["tags"]], dtype=np.float32)
-    texts = df["title"].tolist()
+    labels, texts, Y = so_titles_subset(2500, 8)
     model = MlpModel(**SMALL).fit(texts[:900], Y[:900], labels=labels, validation=(texts[900:1100], Y[900:1100]))
     return model, texts[1100:], Y[1100:]
 
