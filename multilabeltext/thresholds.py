@@ -251,8 +251,9 @@ def tune_per_tag(Y: object, proba: object, grid: object | None = None, min_suppo
                  fallback: float | None = None) -> np.ndarray:
     """Per label, the threshold in ``grid`` maximizing that label's F1 on the validation rows.
 
-    Labels with fewer than ``min_support`` true rows in ``Y`` (too few to tune on), or whose best F1 is 0,
-    get ``fallback`` (default: :func:`tune_global` on the same data and grid). Ties go to the middle tied
+    Labels with fewer than ``min_support`` true rows in ``Y`` (too few to tune on), whose best F1 is 0, or
+    whose predictions at their best threshold are less precise than half the micro-F1 at ``fallback`` (they
+    would lower micro-F1) get ``fallback`` (default: :func:`tune_global` on the same data and grid). Ties go to the middle tied
     candidate. Returns a float64 array of shape (labels,).
 
     Example:
@@ -273,9 +274,19 @@ def _tune_per_tag(Y: np.ndarray, S: np.ndarray, g: np.ndarray, min_support: int,
     if fallback is None:
         fallback = float(g[_best(_metric_curve(Y, S, g, "micro_f1", 0, bins)[None, :])[0]])
     fallback = _check_threshold(fallback, "fallback")
-    f1 = _f1(*_counts(Y, S, bins, g.size, "label", 0))  # (L, G)
-    out = g[_best(f1)]
-    rare = (Y.sum(axis=0) < min_support) | (f1.max(axis=1) <= 0)
+    tp, pred, true = _counts(Y, S, bins, g.size, "label", 0)  # (L, G), (L, G), (L, 1)
+    f1 = _f1(tp, pred, true)
+    best = _best(f1)
+    out = g[best]
+    labels = np.arange(S.shape[1])
+    precision = np.divide(tp[labels, best], pred[labels, best], out=np.zeros(len(labels)),
+                          where=pred[labels, best] > 0)
+    decided = S >= fallback
+    micro = 2.0 * (decided & Y).sum() / max(decided.sum() + Y.sum(), 1)
+    # A prediction raises micro-F1 only when its precision is above half of it (Lipton et al., 2014): a label
+    # whose best own-F1 threshold is less precise than that (e.g. 1 hit among 2,000 rows at threshold 0.001)
+    # would flood the test rows with wrong tags, so it keeps the fallback.
+    rare = (Y.sum(axis=0) < min_support) | (f1.max(axis=1) <= 0) | (precision < micro / 2)
     out[rare] = fallback
     return out, fallback
 

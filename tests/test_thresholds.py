@@ -306,3 +306,21 @@ def test_fit_tunes_and_predicts():
     assert forced.global_ == tune_global(Y_val, p_val, metric="samples_f1", min_tags=1)
     with pytest.raises(ConfigError, match="method must be one of"):
         Thresholds.fit(Y_val, p_val, method="best")
+
+
+def test_a_label_whose_best_threshold_would_flood_the_rows_keeps_the_fallback():
+    """Cooking, cross-fitted: 'experimental' (13 positives) has held-out scores of pure noise around 0.001; its
+    own best F1 (one hit among thousands of rows) chose 0.001 and tagged 2,294 of 3,000 test titles."""
+    rng = np.random.default_rng(0)
+    n = 2000
+    Y = np.zeros((n, 2), dtype=bool)
+    Y[:300, 0] = True
+    Y[rng.choice(n, 12, replace=False), 1] = True
+    S = np.column_stack([np.where(Y[:, 0], rng.uniform(0.4, 1.0, n), rng.uniform(0.0, 0.5, n)),
+                         rng.uniform(0.0005, 0.002, n)])
+    grid = np.round(np.arange(0.0005, 1.0, 0.0005), 4)
+    per_label = tune_per_tag(Y, S, grid=grid, fallback=0.5)
+    assert per_label[1] == 0.5  # noise: the fallback, not a threshold under every score
+    assert 0.4 <= per_label[0] <= 0.5  # a learnable label keeps its own threshold
+    decided = apply(S, per_label)
+    assert decided[:, 1].sum() == 0
