@@ -52,3 +52,12 @@ def epoch_report(model, n_texts: int, epochs: int, keras):
                    f"{seconds:.1f} s  {entry['texts_per_s']:,.0f} texts/s")
 
     return EpochReport()
+
+
+def save_keras(network, path) -> None:
+    """``network.save(path)`` (the ``.keras`` format) without Keras' own NumPy 2 copy-keyword notice."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"__array__ implementation", category=DeprecationWarning)
+        network.save(path)

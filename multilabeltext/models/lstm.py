@@ -52,7 +52,7 @@ from ..config import Settings, check
 from ..errors import ConfigError
 from ..progress import status
 from .base import TagModel
-from .keras_support import epoch_report, import_keras
+from .keras_support import epoch_report, import_keras, save_keras
 
 PAD, OOV = 0, 1
 PAD_TOKEN, OOV_TOKEN = "<pad>", "<oov>"  # the tokenizer never yields '<', so these cannot clash
@@ -482,11 +482,7 @@ class LstmModel(TagModel):
 
     # --- save / load --------------------------------------------------------------------------------------
     def _save(self, directory: Path) -> None:
-        import warnings
-
-        with warnings.catch_warnings():  # Keras' own NumPy 2 copy-keyword notice while writing the weights
-            warnings.filterwarnings("ignore", message=r"__array__ implementation", category=DeprecationWarning)
-            self.model_.save(directory / "model.keras")
+        save_keras(self.model_, directory / "model.keras")
         (directory / "vocab.json").write_text(json.dumps(self.vocab_, ensure_ascii=False), encoding="utf-8")
         (directory / "history.json").write_text(json.dumps(self.history_, indent=1) + "\n", encoding="utf-8")
         info = {"format_version": 1, "best_epoch": getattr(self, "best_epoch_", None), "vocab_size": len(self.vocab_),

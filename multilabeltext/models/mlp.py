@@ -26,7 +26,7 @@ import numpy as np
 from ..config import check
 from ..progress import status
 from .base import TagModel
-from .keras_support import epoch_report, import_keras
+from .keras_support import epoch_report, import_keras, save_keras
 from .tfidf import TfidfFeatures, TfidfSettings
 
 
@@ -99,12 +99,8 @@ class MlpModel(TagModel):
         return 1.0 / (1.0 + np.exp(-np.clip(hidden @ w2 + b2, -50.0, 50.0)))
 
     def _save(self, directory: Path) -> None:
-        import warnings
-
         self.features_.save(directory)
-        with warnings.catch_warnings():  # Keras' own NumPy 2 copy-keyword notice while writing the weights
-            warnings.filterwarnings("ignore", message=r"__array__ implementation", category=DeprecationWarning)
-            self.model_.save(directory / "model.keras")
+        save_keras(self.model_, directory / "model.keras")
         (directory / "history.json").write_text(json.dumps(self.history_, indent=1) + "\n", encoding="utf-8")
         (directory / "mlp.json").write_text(json.dumps({"format_version": 1, "keras_version": import_keras().__version__,
                                                         "features": self.features_.n_features}) + "\n", encoding="utf-8")
