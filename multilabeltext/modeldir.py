@@ -91,22 +91,14 @@ def save_model(directory: str | Path, model, *, thresholds, train_config: dict, 
 
 def read_model_meta(directory: str | Path) -> dict:
     """``model.json`` of a model directory, checked for format and version."""
+    from .jsonfile import read_description
+
     directory = Path(directory)
     path = directory / "model.json"
-    if not directory.is_dir():
-        raise DatasetFormatError("model directory not found.", path=directory,
-                                 fix="train one first: multilabeltext train DATASET_DIR --out DIR.")
-    if not path.exists():
-        raise DatasetFormatError("not a model directory (no model.json).", path=directory,
-                                 fix="pass a directory written by `multilabeltext train`.")
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DatasetFormatError(f"model.json is not valid JSON ({exc.msg}).", path=path,
-                                 fix="train the model again.") from None
-    if meta.get("format") != FORMAT_NAME:
-        raise DatasetFormatError("model.json is not a multilabeltext model description.", path=path,
-                                 fix="pass a directory written by `multilabeltext train`.")
+    meta = read_description(directory, "model.json", kind="model", format_name=FORMAT_NAME,
+                            made_by="`multilabeltext train`",
+                            create="train one first: multilabeltext train DATASET_DIR --out DIR.",
+                            redo="train the model again.")
     if meta.get("format_version") != FORMAT_VERSION:
         raise DatasetFormatError(
             f"model format version {meta.get('format_version')} is not supported (this multilabeltext, "

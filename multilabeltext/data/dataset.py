@@ -101,22 +101,14 @@ def replace_atomically(out: Path) -> Iterator[Path]:
 
 def read_manifest(directory: str | Path) -> dict:
     """The manifest of a dataset directory, checked for format and version."""
+    from ..jsonfile import read_description
+
     directory = Path(directory)
     path = directory / MANIFEST
-    if not directory.is_dir():
-        raise DatasetFormatError("dataset directory not found.", path=directory,
-                                 fix="run `multilabeltext prepare ... --out DIR` first, then pass that DIR.")
-    if not path.exists():
-        raise DatasetFormatError("not a dataset directory (no manifest.json).", path=directory,
-                                 fix="pass a directory written by `multilabeltext prepare`.")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DatasetFormatError(f"manifest.json is not valid JSON ({exc.msg}).", path=path,
-                                 fix="prepare the dataset again with --force.") from None
-    if manifest.get("format") != FORMAT_NAME:
-        raise DatasetFormatError(f"manifest.json is not a {FORMAT_NAME} manifest.", path=path,
-                                 fix="pass a directory written by `multilabeltext prepare`.")
+    manifest = read_description(directory, MANIFEST, kind="dataset", format_name=FORMAT_NAME,
+                                made_by="`multilabeltext prepare`",
+                                create="run `multilabeltext prepare ... --out DIR` first, then pass that DIR.",
+                                redo="prepare the dataset again with --force.")
     version = manifest.get("format_version")
     if version != FORMAT_VERSION:
         raise DatasetFormatError(

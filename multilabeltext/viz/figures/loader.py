@@ -140,15 +140,11 @@ def _bench_key(dataset_name: str, keys: Sequence[str]) -> str | None:
 def bench_rows(bench: str | Path, dataset_name: str, *, kinds: Sequence[str] = ("peer",)) -> dict[str, dict]:
     """The peers' summary rows of ``bench/results/models.json`` for the dataset named ``dataset_name``
     (measured with the benchmark protocol's own split, so only roughly comparable), ``{}`` if it has none."""
+    from ...jsonfile import read_json
+
     bench = Path(bench)
-    if not bench.is_file():
-        raise DatasetFormatError("the benchmark results file was not found.", path=bench,
-                                 fix="pass --bench bench/results/models.json (written by bench/bench_models.py).")
-    try:
-        results = json.loads(bench.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DatasetFormatError(f"not valid JSON ({exc.msg}).", path=bench,
-                                 fix="pass bench/results/models.json.") from None
+    results = read_json(bench, missing="the benchmark results file was not found.",
+                        fix="pass --bench bench/results/models.json (written by bench/bench_models.py).")
     datasets = results.get("datasets") if isinstance(results, dict) else None
     if not isinstance(datasets, dict):
         raise DatasetFormatError("not a benchmark results file (no 'datasets').", path=bench,
