@@ -19,7 +19,8 @@ inside the train part: a cross-fitted model (``linear``, ``cross_fit`` folds) po
 slice, calibrates on every row's held-out (out-of-fold) score, tunes thresholds on those scores
 (``TagModel.tuning_``) and makes its final fit on the whole train part. Models needing word
 vectors get Word2Vec (multilabeltext.embeddings) trained on the train part only (fit + validation rows).
-Results are printed and saved as JSON in bench/results/ (models.json, or models-quick.json with --quick).
+Results are printed and saved as JSON in bench/results/: models.json (every split; not committed) and its
+summary models-summary.json (committed); models-quick*.json with --quick.
 
 Units: seconds of wall clock, memory in MiB (2**20 bytes).
 """
@@ -914,15 +915,39 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n'!' = busy run (other processes used > {BUSY_OTHER_CORES} cores on average). Thresholds tuned on "
           f"the validation slice; peers: one global threshold; ours: {'; '.join(rule_label(r) for r in RULES)}. "
           f"Total {result['elapsed_seconds']:.0f} s.")
-    print(f"saved {results_path}")
+    print(f"saved {results_path} and its summary {results_path.stem}-summary.json")
     return 0
 
 
 def write(path: Path, result: dict) -> None:
+    """The full results at ``path`` (every split, threshold and epoch: ~0.5 MB, kept out of git) and their
+    summary beside it, ``<name>-summary.json`` (the tables, settings and machine: what the repository keeps
+    and what ``multilabeltext report --bench`` reads)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(jsonable(result), indent=2) + "\n")
-    tmp.replace(path)
+    for target, content in ((path, jsonable(result)), (path.with_name(f"{path.stem}-summary.json"), results_summary(result))):
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(json.dumps(content, indent=1) + "\n")
+        tmp.replace(target)
+
+
+def results_summary(result: dict) -> dict:
+    """``result`` without the per-split details and the library file hashes, numbers to 4 decimals."""
+    summary = {k: v for k, v in result.items() if k not in ("git", "datasets")}
+    summary["git"] = {k: result["git"][k] for k in ("commit", "uncommitted") if k in result.get("git", {})}
+    summary["datasets"] = {name: {k: v for k, v in ds.items() if k != "splits"}
+                           for name, ds in result.get("datasets", {}).items()}
+    summary["details"] = "per split: the full results file beside this one (not committed)"
+    return _rounded(jsonable(summary))
+
+
+def _rounded(value):
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ questions (errors marked); and a Word2Vec explorer.
 
   [cyan]multilabeltext report --model models/so-titles-linear[/cyan]   (writes models/so-titles-linear/report.html)
 
-  [cyan]multilabeltext report --model models/pyq-lstm --compare models/pyq-linear --reference-2018 ../shared/datasets/pythonquestions-sample/predictions_for_plotly.csv --bench bench/results/models.json --out pyq.html[/cyan]
+  [cyan]multilabeltext report --model models/pyq-lstm --compare models/pyq-linear --reference-2018 ../shared/datasets/pythonquestions-sample/predictions_for_plotly.csv --bench bench/results/models-summary.json --out pyq.html[/cyan]
 """
 
 
@@ -36,7 +36,7 @@ def report_command(
                                                     "the model was trained with, if any]")] = None,
     reference_2018: Annotated[Optional[Path], typer.Option(help="predictions_for_plotly.csv of the 2018 "
                                                            "tutorial, scored on the same test questions.")] = None,
-    bench: Annotated[Optional[Path], typer.Option(help="bench/results/models.json: add the peers measured on "
+    bench: Annotated[Optional[Path], typer.Option(help="bench/results/models-summary.json: add the peers measured on "
                                                   "this dataset.")] = None,
     method: Annotated[str, typer.Option(help="Projection of the question map: pca | tsne.")] = "pca",
 ) -> None:

@@ -198,7 +198,7 @@ def write_report(model_dir: str | Path, out: str | Path | None = None, *, compar
         vectors: Word2Vec vectors (path or ``KeyedVectors``) for the explorer; default: the vectors the model
             was trained with, if that path still exists.
         reference_2018: the tutorial's ``predictions_for_plotly.csv``, scored on the same test questions.
-        bench: ``bench/results/models.json``, for the peers' rows on this dataset.
+        bench: ``bench/results/models-summary.json``, for the peers' rows on this dataset.
         method: projection of the question map, ``"pca"`` or ``"tsne"``.
     """
     from .projection import METHODS

@@ -21,7 +21,7 @@ from multilabeltext.modeldir import load_model
 from multilabeltext.viz import figures as fg
 from multilabeltext.viz.projection import question_map_frame
 
-BENCH = REPO / "bench" / "results" / "models.json"
+BENCH = REPO / "bench" / "results" / "models-summary.json"
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from conftest import PYQ_SAMPLE, REPO, describe, run_cli
 
 from multilabeltext.viz.report import FIGURE_IDS
 
-BENCH = REPO / "bench" / "results" / "models.json"
+BENCH = REPO / "bench" / "results" / "models-summary.json"
 
 
 @pytest.fixture(scope="module")

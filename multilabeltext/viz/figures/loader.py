@@ -138,17 +138,17 @@ def _bench_key(dataset_name: str, keys: Sequence[str]) -> str | None:
 
 
 def bench_rows(bench: str | Path, dataset_name: str, *, kinds: Sequence[str] = ("peer",)) -> dict[str, dict]:
-    """The peers' summary rows of ``bench/results/models.json`` for the dataset named ``dataset_name``
+    """The peers' summary rows of ``bench/results/models-summary.json`` for the dataset named ``dataset_name``
     (measured with the benchmark protocol's own split, so only roughly comparable), ``{}`` if it has none."""
     from ...jsonfile import read_json
 
     bench = Path(bench)
     results = read_json(bench, missing="the benchmark results file was not found.",
-                        fix="pass --bench bench/results/models.json (written by bench/bench_models.py).")
+                        fix="pass --bench bench/results/models-summary.json (written by bench/bench_models.py).")
     datasets = results.get("datasets") if isinstance(results, dict) else None
     if not isinstance(datasets, dict):
         raise DatasetFormatError("not a benchmark results file (no 'datasets').", path=bench,
-                                 fix="pass bench/results/models.json (written by bench/bench_models.py).")
+                                 fix="pass bench/results/models-summary.json (written by bench/bench_models.py).")
     key = _bench_key(dataset_name, list(datasets))
     if key is None:
         return {}
