@@ -70,23 +70,31 @@ class TagModel:
                               f"got {Y.shape}.", fix="binarize the tags with multilabeltext.metrics.binarize.")
         if len(texts) == 0:
             raise ConfigError("no training texts.", fix="check the dataset's train split.")
-        self.labels_ = list(labels)
-        self.tokenizer_config_ = tokenizer or TokenizerConfig()
-        self.tokenizer_ = Tokenizer(self.tokenizer_config_)
-        self.vectors_ = vectors
-        self.history_: list[dict] = []
-        self.validation_proba_: np.ndarray | None = None  # _fit may set both from held-out folds
-        self.tuning_: tuple[np.ndarray, np.ndarray] | None = None
+        self._start_fit(labels, tokenizer or TokenizerConfig(), vectors)
         if validation is not None:
             validation = (list(validation[0]), np.asarray(validation[1], dtype=np.float32))
             if not validation[0]:
                 validation = None
         self._fit(texts, Y, validation)
+        self._end_fit(validation)
+        return self
+
+    def _start_fit(self, labels: list[str], tokenizer: TokenizerConfig, vectors) -> None:
+        """The state every fit starts from (also an ensemble assembled from fitted members)."""
+        self.labels_ = list(labels)
+        self.tokenizer_config_ = tokenizer
+        self.tokenizer_ = Tokenizer(tokenizer)
+        self.vectors_ = vectors
+        self.history_: list[dict] = []
+        self.validation_proba_: np.ndarray | None = None  # _fit may set both, e.g. from held-out folds
+        self.tuning_: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _end_fit(self, validation: tuple[list[str], np.ndarray] | None) -> None:
+        """Default held-out scores when ``_fit`` set none: the fitted model's on the validation split."""
         if validation is not None and self.validation_proba_ is None:
             self.validation_proba_ = self.predict_proba(validation[0])
         if self.tuning_ is None and validation is not None:
             self.tuning_ = (validation[1], self.validation_proba_)
-        return self
 
     def predict_proba(self, texts) -> np.ndarray:
         """Scores in [0, 1], shape (n_texts, n_labels), float32; empty input gives shape (0, n_labels)."""

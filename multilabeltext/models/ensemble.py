@@ -88,13 +88,12 @@ class EnsembleModel(TagModel):
             raise ConfigError("ensemble members must share their labels and have been fitted with a validation split.",
                               fix="fit every member on the same labels with validation=(texts, Y).")
         model = cls(config or EnsembleConfig(members=[{"model": m.name, "params": m.config.to_dict()} for m in members]))
-        model.labels_, model.tokenizer_config_, model.tokenizer_ = labels, members[0].tokenizer_config_, members[0].tokenizer_
-        model.vectors_ = None
+        model._start_fit(labels, members[0].tokenizer_config_, None)
         model.history_ = [{"member": i, **h} for i, m in enumerate(members) for h in m.history_]
         model.members_ = list(members)
         validation = (list(validation[0]), np.asarray(validation[1], dtype=np.float32))
         model._weigh(validation)
-        model.tuning_ = (validation[1], model.validation_proba_)
+        model._end_fit(validation)
         return model
 
     def _weigh(self, validation) -> None:

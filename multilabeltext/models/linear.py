@@ -66,14 +66,16 @@ class LinearModel(TagModel):
     Config = LinearConfig
 
     def _fit(self, texts, Y, validation):
-        if self.config.cross_fit and len(texts) + (len(validation[0]) if validation else 0) >= 2 * self.config.cross_fit:
+        rows = len(texts) + (len(validation[0]) if validation else 0)
+        if self.config.cross_fit and rows >= 2 * self.config.cross_fit:
             return self._cross_fit(texts, Y, validation)
         X = self._fit_weights(texts, Y)
         if validation is not None:
-            d, y = self._decision(validation[0]), validation[1]
+            d = self._decision(validation[0])
+            self.platt_ = fit_platt(d, validation[1])
+            self.validation_proba_ = self._calibrated(d)  # scored once, not again by fit()
         else:
-            d, y = self._scores(X), Y
-        self.platt_ = fit_platt(d, y)
+            self.platt_ = fit_platt(self._scores(X), Y)
 
     def _cross_fit(self, texts, Y, validation):
         """Held-out decision values for every row (k-fold), Platt on them, then the final fit on all rows."""

@@ -427,7 +427,7 @@ class LstmModel(TagModel):
         del token_lists
         train_data = self._dataset(seqs, Y, cfg.batch_size, shuffle=True)
         val_data = None
-        if validation is not None and len(validation[0]):
+        if validation is not None:  # fit() passes None for an empty split
             val_data = self._dataset(self._encode(validation[0]), validation[1],
                                      max(cfg.batch_size, cfg.predict_batch_size), shuffle=False)
         callbacks = [epoch_report(self, len(texts), cfg.epochs, keras)]

@@ -81,12 +81,14 @@ class MlpModel(TagModel):
         callbacks = [epoch_report(self, len(texts), cfg.epochs, keras)]
         validation_data = None
         if validation is not None:
-            validation_data = (self.features_.transform(validation[0]), validation[1])
+            validation_data = (self.features_.transform(validation[0]), validation[1])  # vectorized once
             callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
                                                            restore_best_weights=True))
         self.model_.fit(X, Y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=True, verbose=0,
                         validation_data=validation_data, callbacks=callbacks)
         self._set_weights()
+        if validation_data is not None:
+            self.validation_proba_ = self._forward(validation_data[0])
 
     def _set_weights(self) -> None:
         """NumPy copies of the layers' weights: prediction is ``sigmoid(relu(X W1 + b1) W2 + b2)``."""
@@ -94,9 +96,13 @@ class MlpModel(TagModel):
         self.weights_ = [np.asarray(w, dtype=np.float32) for w in (w1, b1, w2, b2)]
 
     def _predict_proba(self, texts):
+        return self._forward(self.features_.transform(texts))
+
+    def _forward(self, X) -> np.ndarray:
+        """Tag probabilities of TF-IDF rows ``X``."""
         w1, b1, w2, b2 = self.weights_
-        hidden = np.maximum(np.asarray(self.features_.transform(texts) @ w1) + b1, 0.0)
-        return 1.0 / (1.0 + np.exp(-np.clip(hidden @ w2 + b2, -50.0, 50.0)))
+        hidden = np.maximum(np.asarray(X @ w1) + b1, 0.0)
+        return (1.0 / (1.0 + np.exp(-np.clip(hidden @ w2 + b2, -50.0, 50.0)))).astype(np.float32)
 
     def _save(self, directory: Path) -> None:
         self.features_.save(directory)
