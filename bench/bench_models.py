@@ -272,14 +272,16 @@ def registry():
     return MODELS
 
 
-def members_of(name: str, params: dict) -> list[str]:
-    """Member model names of an ensemble (its default members unless ``params`` sets them)."""
-    if name != "ensemble":
-        return []
+def ensemble_members(params: dict) -> list[dict]:
+    """An ensemble's ``{"model": name, "params": {...}}`` members: its defaults unless ``params`` sets them."""
     from multilabeltext.models import model_class
 
-    members = params.get("members") or model_class("ensemble").Config().members
-    return [m["model"] for m in members]
+    return [dict(m) for m in params.get("members") or model_class("ensemble").Config().members]
+
+
+def members_of(name: str, params: dict) -> list[str]:
+    """Member model names of an ensemble (none for other models)."""
+    return [m["model"] for m in ensemble_members(params)] if name == "ensemble" else []
 
 
 def unavailable(name: str, params: dict) -> str | None:
@@ -298,11 +300,10 @@ def reusable_members(name: str, params: dict, fitted: dict) -> list | None:
     same settings; else None (the ensemble then fits its own members)."""
     if name != "ensemble":
         return None
-    from multilabeltext.models import get_model, model_class
+    from multilabeltext.models import get_model
 
-    members = params.get("members") or model_class("ensemble").Config().members
     found = []
-    for member in members:
+    for member in ensemble_members(params):
         model, seconds = fitted.get(member["model"], (None, 0.0))
         if model is None or model.config != get_model(member["model"], member.get("params", {})).config:
             return None
@@ -322,9 +323,7 @@ def quick_params(name: str, params: dict) -> dict:
     if name in QUICK:
         return {**QUICK[name], **params}
     if name == "ensemble" and "members" not in params:
-        from multilabeltext.models import model_class
-
-        members = [dict(m) for m in model_class("ensemble").Config().members]
+        members = ensemble_members(params)
         for m in members:
             m["params"] = {**QUICK.get(m["model"], {}), **m.get("params", {})}
         return {**params, "members": members}
