@@ -25,7 +25,6 @@ from ..config import Settings, check
 
 # Code tokens: identifiers and single punctuation marks, so `print "x"` (Python 2) and `print("x")` differ.
 CODE_TOKEN = r"[A-Za-z_][A-Za-z0-9_]*|[^\w\s]"
-KINDS = ("word", "char", "code")
 
 
 @dataclass(frozen=True)
