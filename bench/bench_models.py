@@ -19,6 +19,9 @@ inside the train part: a cross-fitted model (``linear``, ``cross_fit`` folds) po
 slice, calibrates on every row's held-out (out-of-fold) score, tunes thresholds on those scores
 (``TagModel.tuning_``) and makes its final fit on the whole train part. Models needing word
 vectors get Word2Vec (multilabeltext.embeddings) trained on the train part only (fit + validation rows).
+Transfer on pyq (``--pyq-auxiliary``, on by default): models that take auxiliary data (``linear``, and the
+``ensemble`` through it) also train on the 4,577 so-titles titles tagged python, down-weighted, only for
+the 7 of 10 tags so-titles has (``multilabeltext.auxiliary``); they are never scored or tuned on.
 Results are printed and saved as JSON in bench/results/: models.json (every split; not committed) and its
 summary models-summary.json (committed); models-quick*.json with --quick.
 
@@ -473,9 +476,24 @@ class Vectors:
 # ---------------------------------------------------------------------------------------------- a dataset
 
 
-def run_split(args, loaded, split, work: Path, so_text) -> dict:
+def split_auxiliary(args, loaded, data: SplitData, auxiliary_dir):
+    """pyq with ``--pyq-auxiliary so-titles-python``: the so-titles rows tagged python, for the models that
+    take auxiliary data (minus any overlapping the split's validation or test texts); else None."""
+    if loaded.name != "pyq" or args.pyq_auxiliary == "none":
+        return None
+    from multilabeltext.auxiliary import load_auxiliary
+    from multilabeltext.config import TrainConfig
+
+    return load_auxiliary(auxiliary_dir(), data.labels, weight=TrainConfig().auxiliary_weight, require_tag="python",
+                          exclude=data.texts_val + data.texts_test)
+
+
+def run_split(args, loaded, split, work: Path, so_text, auxiliary_dir) -> dict:
     data = SplitData(loaded, split, args.validation_fraction, args.seed)
     out = {"name": split.name, **data.describe(), "runs": {}, "skipped": {}}
+    auxiliary = split_auxiliary(args, loaded, data, auxiliary_dir)
+    if auxiliary is not None:
+        out["auxiliary"] = auxiliary.summary()
     print(f"  {loaded.name} {split.name}: fit {len(data.texts_fit):,}, validation {len(data.texts_val):,}, "
           f"test {len(data.texts_test):,}, {len(data.labels)} labels", file=sys.stderr)
     np.random.seed(args.seed)
@@ -507,9 +525,10 @@ def run_split(args, loaded, split, work: Path, so_text) -> dict:
                 continue
 
         def fit(name=name, params=params, kv=kv):
-            return get_model(name, params).fit(data.texts_fit, data.Y_fit, labels=data.labels,
-                                               validation=(data.texts_val, data.Y_val), tokenizer=data.tokenizer,
-                                               vectors=kv)
+            model = get_model(name, params)
+            return model.fit(data.texts_fit, data.Y_fit, labels=data.labels, validation=(data.texts_val, data.Y_val),
+                             tokenizer=data.tokenizer, vectors=kv,
+                             auxiliary=auxiliary if model.supports_auxiliary else None)
 
         members = reusable_members(name, params, fitted)
         extra = 0.0
@@ -741,6 +760,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pyq-vectors", choices=("train", "all-so-text"), default="train",
                         help="Word2Vec corpus for the pythonquestions folds: the fold's train part (default), or "
                              "also every other Stack Overflow text under ../shared/datasets (transfer)")
+    parser.add_argument("--pyq-auxiliary", choices=("so-titles-python", "none"), default="so-titles-python",
+                        help="auxiliary training rows for the pythonquestions folds (models that take them: "
+                             "linear, so ensemble): the 4,577 so-titles titles tagged python (default), or none")
     parser.add_argument("--validation-fraction", type=float, default=0.1, help="validation slice of the train part")
     parser.add_argument("--seed", type=int, default=13, help="seed of the validation slice (and numpy)")
     parser.add_argument("--quick", action="store_true",
@@ -833,6 +855,11 @@ def main(argv: list[str] | None = None) -> int:
                      "fastText 5 epochs, Word2Vec 1 epoch, lstm and mlp 1 epoch" if args.quick else None,
             "validation_fraction": args.validation_fraction, "seed": args.seed, "folds": args.folds,
             "pyq_vectors": args.pyq_vectors,
+            "pyq_auxiliary": args.pyq_auxiliary,
+            "auxiliary": "pyq, models taking auxiliary data (multilabeltext.auxiliary): the so-titles rows tagged "
+                         "python join training at TrainConfig's auxiliary_weight, only for the tags so-titles has; "
+                         "rows overlapping the fold's validation or test texts are dropped; never scored or tuned on"
+                         if args.pyq_auxiliary != "none" else None,
         },
         "measurement": {
             "train_seconds": "wall clock of fit (ours: everything the model's fit does, e.g. vectorizing, "
@@ -866,6 +893,13 @@ def main(argv: list[str] | None = None) -> int:
             result["so_text_sources"] = summary
         return so_text_cache["dirs"]
 
+    auxiliary_cache: dict = {}
+
+    def auxiliary_dir() -> Path:
+        if "dir" not in auxiliary_cache:
+            auxiliary_cache["dir"] = protocol.load_source("so-titles", work / "auxiliary", args.datasets_dir).directory
+        return auxiliary_cache["dir"]
+
     try:
         for name in datasets:
             load = os.getloadavg()
@@ -880,7 +914,7 @@ def main(argv: list[str] | None = None) -> int:
                      "load_average_before": [round(x, 2) for x in load], "splits": []}
             result["datasets"][name] = entry
             for split in splits:
-                entry["splits"].append(run_split(args, loaded, split, work, so_text))
+                entry["splits"].append(run_split(args, loaded, split, work, so_text, auxiliary_dir))
                 write(results_path, result)
             entry["summary"] = summarize(entry["splits"])
             entry["seconds"] = round(time.perf_counter() - t0, 1)

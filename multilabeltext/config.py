@@ -203,6 +203,9 @@ class TrainConfig(Settings):
     fixed_threshold: float = 0.25
     min_tags: int = 1
     vectors: str | None = None
+    auxiliary: str | None = None  # a prepared dataset directory of related texts to train on too (linear only)
+    auxiliary_tag: str | None = None  # keep only its rows carrying this tag (e.g. "python")
+    auxiliary_weight: float = 0.3  # how much one auxiliary row counts against one training row
     seed: int = 13
 
     def __post_init__(self):
@@ -217,3 +220,5 @@ class TrainConfig(Settings):
         check(isinstance(self.min_tags, int) and self.min_tags >= 0,
               f"min_tags must be >= 0, got {self.min_tags!r}.", "use --min-tags 1 (every question has a tag).")
         check(isinstance(self.seed, int), f"seed must be an integer, got {self.seed!r}.", "pass --seed 13.")
+        check(isinstance(self.auxiliary_weight, (int, float)) and 0 < self.auxiliary_weight <= 1,
+              f"auxiliary_weight must be in (0, 1], got {self.auxiliary_weight!r}.", "use --auxiliary-weight 0.3.")

@@ -1,6 +1,6 @@
 """``train``: a dataset directory in, a model directory out (fit, tune thresholds, evaluate, save).
 
-Fits on the train split, tunes thresholds (and early-stops, for models that can) on the validation
+Fits on the train split (plus any auxiliary rows, :mod:`multilabeltext.auxiliary`), tunes thresholds (and early-stops, for models that can) on the validation
 split (a cross-fitted model, e.g. ``linear``, tunes them on held-out scores of every train and validation
 row instead, see ``TagModel.tuning_``), measures on the test split, and saves everything
 :mod:`multilabeltext.modeldir` describes.
@@ -66,13 +66,21 @@ def train(dataset: str | Path, out: str | Path, config: TrainConfig | None = Non
         from .embeddings import load_vectors
 
         vectors = load_vectors(config.vectors)
+    auxiliary = None
+    if config.auxiliary:
+        from .auxiliary import load_auxiliary
+
+        status(f"Reading auxiliary data from {config.auxiliary}")
+        auxiliary = load_auxiliary(config.auxiliary, labels, weight=config.auxiliary_weight,
+                                   require_tag=config.auxiliary_tag, exclude=val_texts + test_texts)
     np.random.seed(config.seed)
 
     status(f"Training {config.model} on {len(train_texts):,} texts, {len(labels)} labels "
-           f"(validation {len(val_texts):,}, test {len(test_texts):,})")
+           f"(validation {len(val_texts):,}, test {len(test_texts):,})"
+           + (f", plus {len(auxiliary.texts):,} auxiliary texts at weight {auxiliary.weight:g}" if auxiliary else ""))
     started = time.perf_counter()
     model.fit(train_texts, Y_train, labels=labels, validation=(val_texts, Y_val) if val_texts else None,
-              tokenizer=TokenizerConfig.from_dict(manifest["tokenizer"]), vectors=vectors)
+              tokenizer=TokenizerConfig.from_dict(manifest["tokenizer"]), vectors=vectors, auxiliary=auxiliary)
     fit_seconds = time.perf_counter() - started
 
     if model.tuning_ is not None:  # held-out scores: the validation split's, or every row's for cross-fitted models
@@ -102,6 +110,8 @@ def train(dataset: str | Path, out: str | Path, config: TrainConfig | None = Non
         predictions["proba"] = [row.astype(np.float32) for row in proba]
     dataset_info = {"path": str(dataset), "manifest_sha256": sha256_file(dataset / "manifest.json"),
                     "splits": manifest["counts"]["splits"]}
+    if auxiliary is not None:
+        dataset_info["auxiliary"] = auxiliary.summary()
     save_model(out, model, thresholds=thresholds, train_config=config.to_dict(), dataset=dataset_info,
                metrics=metrics, timings=timings, predictions=predictions, force=force)
     return TrainResult(out=Path(out), metrics=metrics, timings=timings, labels=labels)

@@ -28,6 +28,9 @@ only), [cyan]mlp[/cyan] (the same n-grams through one hidden layer, Keras), \
 
   [cyan]multilabeltext train data/so-titles --out models/so-lstm --model lstm --vectors vectors/so --param epochs=8[/cyan]
 
+  A small dataset helped by a big related one (only its python-tagged rows, only the tags it shares):
+  [cyan]multilabeltext train data/pyq --out models/pyq --auxiliary data/so-titles --auxiliary-tag python[/cyan]
+
   Settings from a file, one overridden: [cyan]multilabeltext train data/pyq --out models/pyq --config train.toml --param C=1.0[/cyan]
 """
 
@@ -61,6 +64,13 @@ def train_command(
                                                     "\\[default: 1]")] = None,
     vectors: Annotated[Optional[str], typer.Option(help="Word2Vec vectors (directory or file) for models "
                                                    "with embeddings.")] = None,
+    auxiliary: Annotated[Optional[Path], typer.Option(help="A related prepared dataset to learn from too, at a "
+                                                      "lower weight and only for the tags it has (linear, ensemble).",
+                                                      show_default=False)] = None,
+    auxiliary_tag: Annotated[Optional[str], typer.Option(help="Use only the auxiliary rows carrying this tag, "
+                                                         "e.g. python.", show_default=False)] = None,
+    auxiliary_weight: Annotated[Optional[float], typer.Option(help="What one auxiliary row counts against one "
+                                                              "training row \\[default: 0.3]")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Random seed \\[default: 13]")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it already holds a model.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; print only OUT.")] = False,
@@ -72,7 +82,8 @@ def train_command(
     set_quiet(quiet)
     base = run(TrainConfig.from_toml, config) if config else TrainConfig()
     given = {"model": model, "threshold": threshold, "fixed_threshold": fixed_threshold, "min_tags": min_tags,
-             "vectors": vectors, "seed": seed}
+             "vectors": vectors, "seed": seed, "auxiliary": auxiliary and str(auxiliary),
+             "auxiliary_tag": auxiliary_tag, "auxiliary_weight": auxiliary_weight}
     settings = {**base.to_dict(), **{k: v for k, v in given.items() if v is not None}}
     if param:
         settings["params"] = {**settings["params"], **dict(run(lambda: [parse_param(p) for p in param]))}

@@ -4,6 +4,9 @@
 * ``fit(texts, Y, ...)`` learns and returns ``self``; learned state ends in ``_``;
 * ``predict_proba(texts)`` gives scores in [0, 1], shape (n, n_labels); ``predict(texts, threshold=...)``
   turns them into decisions (thresholds are tuned separately, see :mod:`multilabeltext.thresholds`);
+* ``fit(..., auxiliary=...)`` adds down-weighted rows from a related labelled source
+  (:class:`~multilabeltext.auxiliary.AuxiliaryData`) for the models that can use them
+  (``supports_auxiliary``);
 * after ``fit``, ``validation_proba_`` holds out-of-sample scores of the validation texts (for ensemble
   weights) and ``tuning_`` the ``(Y, proba)`` rows to tune thresholds on: the validation split by default,
   every training row's held-out score for a cross-fitted model (see ``linear``);
@@ -35,6 +38,7 @@ class TagModel:
 
     name: ClassVar[str] = ""
     Config: ClassVar[type[Settings]] = Settings
+    supports_auxiliary: ClassVar[bool] = False  # fit(auxiliary=...) trains on the extra rows too
 
     def __init__(self, config: Settings | dict | None = None, **params: Any):
         if isinstance(config, dict):
@@ -44,6 +48,7 @@ class TagModel:
 
     # --- to implement -------------------------------------------------------------------------------
     def _fit(self, texts: list[str], Y: np.ndarray, validation: tuple[list[str], np.ndarray] | None) -> None:
+        """Learn; a model with ``supports_auxiliary`` finds the extra rows in ``self.auxiliary_``."""
         raise NotImplementedError
 
     def _predict_proba(self, texts: list[str]) -> np.ndarray:
@@ -57,11 +62,12 @@ class TagModel:
 
     # --- the contract -------------------------------------------------------------------------------
     def fit(self, texts, Y, *, labels: list[str], validation: tuple[list[str], Any] | None = None,
-            tokenizer: TokenizerConfig | None = None, vectors=None) -> TagModel:
+            tokenizer: TokenizerConfig | None = None, vectors=None, auxiliary=None) -> TagModel:
         """Learn from ``texts`` and their binary label matrix ``Y`` (n, len(labels)); returns ``self``.
 
         ``validation`` (texts, Y) may be used for early stopping; ``vectors`` (gensim KeyedVectors) by
-        models with word embeddings; ``tokenizer`` settings are saved with the model and reused by predict.
+        models with word embeddings; ``tokenizer`` settings are saved with the model and reused by predict;
+        ``auxiliary`` (:class:`~multilabeltext.auxiliary.AuxiliaryData`) extra rows, trained on only.
         """
         texts = list(texts)
         Y = np.asarray(Y, dtype=np.float32)
@@ -70,12 +76,20 @@ class TagModel:
                               f"got {Y.shape}.", fix="binarize the tags with multilabeltext.metrics.binarize.")
         if len(texts) == 0:
             raise ConfigError("no training texts.", fix="check the dataset's train split.")
+        if auxiliary is not None and not self.supports_auxiliary:
+            raise ConfigError(f"the {self.name} model cannot learn from auxiliary data.",
+                              fix="use the linear model (or an ensemble with one), or leave the auxiliary data out.")
+        if auxiliary is not None and len(auxiliary.known) != len(labels):
+            raise ConfigError(f"the auxiliary data has {len(auxiliary.known)} labels, the model {len(labels)}.",
+                              fix="build it over the model's labels (AuxiliaryData.from_tags(labels=...)).")
         self._start_fit(labels, tokenizer or TokenizerConfig(), vectors)
+        self.auxiliary_ = auxiliary
         if validation is not None:
             validation = (list(validation[0]), np.asarray(validation[1], dtype=np.float32))
             if not validation[0]:
                 validation = None
         self._fit(texts, Y, validation)
+        self.auxiliary_ = None  # trained on; not kept with the model
         self._end_fit(validation)
         return self
 

@@ -56,6 +56,7 @@ class EnsembleModel(TagModel):
 
     name = "ensemble"
     Config = EnsembleConfig
+    supports_auxiliary = True  # passed on to the members that can use it (linear); the others train without
 
     def _members(self) -> list[TagModel]:
         from . import get_model
@@ -65,11 +66,17 @@ class EnsembleModel(TagModel):
     def _fit(self, texts, Y, validation):
         from ..progress import status
 
+        from ..errors import ConfigError
+
+        members = self._members()
+        if self.auxiliary_ is not None and not any(m.supports_auxiliary for m in members):
+            raise ConfigError("no member of this ensemble can learn from auxiliary data.",
+                              fix="add a linear member, or leave the auxiliary data out.")
         self.members_ = []
-        for i, member in enumerate(self._members()):
+        for i, member in enumerate(members):
             status(f"ensemble member {i + 1}/{len(self.config.members)}: {member.name}")
             member.fit(texts, Y, labels=self.labels_, validation=validation, tokenizer=self.tokenizer_config_,
-                       vectors=self.vectors_)
+                       vectors=self.vectors_, auxiliary=self.auxiliary_ if member.supports_auxiliary else None)
             self.history_ += [{"member": i, **h} for h in member.history_]
             self.members_.append(member)
         self._weigh(validation)

@@ -64,6 +64,7 @@ class LinearModel(TagModel):
 
     name = "linear"
     Config = LinearConfig
+    supports_auxiliary = True
 
     def _fit(self, texts, Y, validation):
         rows = len(texts) + (len(validation[0]) if validation else 0)
@@ -101,30 +102,46 @@ class LinearModel(TagModel):
             self.validation_proba_ = proba[len(texts) - len(validation[0]):]
 
     def _fit_weights(self, texts, Y):
-        """Fit new vectorizers and the per-tag classifiers on ``texts``; returns their feature matrix."""
-        from sklearn.multiclass import OneVsRestClassifier
+        """Fit new vectorizers and the per-tag classifiers on ``texts`` (plus any auxiliary rows).
+
+        Returns the feature matrix of ``texts``. Auxiliary rows count ``weight`` each, and only for the tags
+        their source annotates: for the others they get weight 0, so they are no evidence either way.
+        """
+        from joblib import Parallel, delayed
+        from sklearn.linear_model import LogisticRegression
         from sklearn.svm import LinearSVC
 
         from ..parallel import resolve_jobs
 
         cfg = self.config
+        aux = self.auxiliary_
         self.features_ = TfidfFeatures(cfg, self.tokenizer_)
-        X = self.features_.fit_transform(texts)
+        X_all = self.features_.fit_transform(texts + (aux.texts if aux else []))
+        X = X_all[:len(texts)] if aux else X_all
+        Y_all = np.vstack([Y, aux.Y]) if aux else Y
+        weight = None
+        if aux:
+            own = np.ones(len(texts), dtype=np.float64)
+            weight = {True: np.concatenate([own, np.full(len(aux.texts), aux.weight)]),
+                      False: np.concatenate([own, np.zeros(len(aux.texts))])}
         if cfg.classifier == "svm":
             base = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, dual="auto", max_iter=5000)
         else:
-            from sklearn.linear_model import LogisticRegression
-
             base = LogisticRegression(C=cfg.C * 8, solver="liblinear", dual=True, class_weight=cfg.class_weight,
                                       max_iter=1000)
         # a tag seen in every row or in none (common in a cross-fit fold) gets a constant score, no classifier
-        varying = np.flatnonzero(Y.min(axis=0) != Y.max(axis=0))
+        seen = np.ones(Y_all.shape, dtype=bool)  # entries that are evidence: not an auxiliary row's unknown tag
+        if aux:
+            seen[len(texts):] = aux.known
+        low, high = np.where(seen, Y_all, 1).min(axis=0), np.where(seen, Y_all, 0).max(axis=0)
+        varying = np.flatnonzero(low != high)
         weights = np.zeros((X.shape[1], Y.shape[1]), dtype=np.float32)
-        self.intercept_ = np.where(Y.max(axis=0) > 0.5, 10.0, -10.0).astype(np.float32)
-        if len(varying):
-            clf = OneVsRestClassifier(base, n_jobs=resolve_jobs(cfg.jobs)).fit(X, Y[:, varying] if len(varying) > 1 else Y[:, varying[0]])
-            weights[:, varying] = np.vstack([np.ravel(e.coef_) for e in clf.estimators_]).T
-            self.intercept_[varying] = [float(np.ravel(e.intercept_)[0]) for e in clf.estimators_]
+        self.intercept_ = np.where(high > 0.5, 10.0, -10.0).astype(np.float32)
+        fitted = Parallel(n_jobs=min(resolve_jobs(cfg.jobs), max(len(varying), 1)))(
+            delayed(_fit_tag)(base, X_all, Y_all[:, j], None if aux is None else weight[bool(aux.known[j])])
+            for j in varying)
+        for j, (coef, intercept) in zip(varying, fitted):
+            weights[:, j], self.intercept_[j] = coef, intercept
         self.weights_ = np.ascontiguousarray(weights)
         return X
 
@@ -154,6 +171,14 @@ class LinearModel(TagModel):
         self.weights_ = _feature_major(np.load(directory / "coef.npy", allow_pickle=False))
         self.intercept_ = np.load(directory / "intercept.npy", allow_pickle=False)
         self.platt_ = np.load(directory / "platt.npy", allow_pickle=False)
+
+
+def _fit_tag(base, X, y, sample_weight):
+    """One tag's classifier (a fresh copy of ``base``): its weight vector and intercept."""
+    from sklearn.base import clone
+
+    clf = clone(base).fit(X, y, sample_weight=sample_weight)
+    return np.ravel(clf.coef_).astype(np.float32), float(np.ravel(clf.intercept_)[0])
 
 
 def _feature_major(coef: np.ndarray) -> np.ndarray:
