@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 from conftest import PYQ_SAMPLE, SO_TITLES, describe, prepare_ok, run_cli
 

@@ -64,9 +64,8 @@ class EnsembleModel(TagModel):
         return [get_model(m["model"], m.get("params", {})) for m in self.config.members]
 
     def _fit(self, texts, Y, validation):
-        from ..progress import status
-
         from ..errors import ConfigError
+        from ..progress import status
 
         members = self._members()
         if self.auxiliary_ is not None and not any(m.supports_auxiliary for m in members):
