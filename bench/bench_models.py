@@ -19,8 +19,8 @@ inside the train part: a cross-fitted model (``linear``, ``cross_fit`` folds) po
 slice, calibrates on every row's held-out (out-of-fold) score, tunes thresholds on those scores
 (``TagModel.tuning_``) and makes its final fit on the whole train part. Models needing word
 vectors get Word2Vec (multilabeltext.embeddings) trained on the train part only (fit + validation rows).
-Transfer on pyq (``--pyq-auxiliary``, on by default): models that take auxiliary data (``linear``, and the
-``ensemble`` through it) also train on the 4,577 so-titles titles tagged python, down-weighted, only for
+Transfer on pyq (``--pyq-auxiliary``, on by default): models that take auxiliary data (``linear``, ``mlp``, and
+the ``ensemble`` through them) also train on the 4,577 so-titles titles tagged python, down-weighted, only for
 the 7 of 10 tags so-titles has (``multilabeltext.auxiliary``); they are never scored or tuned on.
 Results are printed and saved as JSON in bench/results/: models.json (every split; not committed) and its
 summary models-summary.json (committed); models-quick*.json with --quick.
@@ -762,7 +762,7 @@ def main(argv: list[str] | None = None) -> int:
                              "also every other Stack Overflow text under ../shared/datasets (transfer)")
     parser.add_argument("--pyq-auxiliary", choices=("so-titles-python", "none"), default="so-titles-python",
                         help="auxiliary training rows for the pythonquestions folds (models that take them: "
-                             "linear, so ensemble): the 4,577 so-titles titles tagged python (default), or none")
+                             "linear, mlp, ensemble): the 4,577 so-titles titles tagged python (default), or none")
     parser.add_argument("--validation-fraction", type=float, default=0.1, help="validation slice of the train part")
     parser.add_argument("--seed", type=int, default=13, help="seed of the validation slice (and numpy)")
     parser.add_argument("--quick", action="store_true",

@@ -203,7 +203,7 @@ class TrainConfig(Settings):
     fixed_threshold: float = 0.25
     min_tags: int = 1
     vectors: str | None = None
-    auxiliary: str | None = None  # a prepared dataset directory of related texts to train on too (linear only)
+    auxiliary: str | None = None  # a prepared dataset directory of related texts to train on too (linear, mlp)
     auxiliary_tag: str | None = None  # keep only its rows carrying this tag (e.g. "python")
     auxiliary_weight: float = 0.3  # how much one auxiliary row counts against one training row
     seed: int = 13

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from conftest import PYQ_SAMPLE, SO_TITLES, describe, prepare_ok, run_cli
 
@@ -12,33 +13,38 @@ from multilabeltext.errors import ConfigError
 from multilabeltext.models import get_model
 
 FAST = {"char_ngrams": None, "min_df": 1, "cross_fit": 0}
+SMALL = {"linear": FAST, "mlp": {"char_ngrams": None, "min_df": 1, "hidden": 16, "epochs": 40, "learning_rate": 0.02}}
 MAIN = (["numpy array shape", "reshape a numpy array", "pandas dataframe merge", "pandas groupby sum"] * 5,
         [[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0]] * 5)
 LABELS = ["numpy", "pandas", "django"]
 
 
-def test_auxiliary_rows_teach_a_tag_the_training_rows_barely_show():
+@pytest.mark.parametrize("name", ["linear", "mlp"])
+def test_auxiliary_rows_teach_a_tag_the_training_rows_barely_show(name, tmp_path):
     # two django training rows about urls; the auxiliary rows bring what templates and views look like
     texts, Y = MAIN[0] + ["django url routing"] * 2, MAIN[1] + [[0, 0, 1]] * 2
     aux = AuxiliaryData.from_tags(["django view template", "django template tags", "numpy dtype"] * 4,
                                   [["django"], ["django"], ["numpy"]] * 4, labels=LABELS,
                                   source_labels=["django", "numpy"], weight=0.5)
-    alone = get_model("linear", **FAST).fit(texts, Y, labels=LABELS)
-    helped = get_model("linear", **FAST).fit(texts, Y, labels=LABELS, auxiliary=aux)
+    alone = get_model(name, **SMALL[name]).fit(texts, Y, labels=LABELS)
+    helped = get_model(name, **SMALL[name]).fit(texts, Y, labels=LABELS, auxiliary=aux)
     query = ["render a template in a view"]
     assert helped.predict_proba(query)[0, 2] > alone.predict_proba(query)[0, 2] + 0.2
     assert helped.auxiliary_ is None  # trained on, not kept
+    reloaded = type(helped).load(helped.save(tmp_path / name))
+    np.testing.assert_allclose(reloaded.predict_proba(query), helped.predict_proba(query), atol=1e-6)
 
 
-def test_auxiliary_rows_are_no_evidence_for_tags_their_source_lacks():
+@pytest.mark.parametrize("name", ["linear", "mlp"])
+def test_auxiliary_rows_are_no_evidence_for_tags_their_source_lacks(name):
     # auxiliary titles about pandas whose source has no "pandas" tag: they must not teach "not pandas"
     texts, tags = ["pandas dataframe to csv", "pandas groupby mean"] * 10, [["numpy"], ["numpy"]] * 10
     unknown = AuxiliaryData.from_tags(texts, tags, labels=LABELS, source_labels=["numpy", "django"])
     negative = AuxiliaryData.from_tags(texts, tags, labels=LABELS, source_labels=["numpy", "pandas", "django"])
     assert not unknown.known[1] and negative.known[1]
     query = ["pandas dataframe groupby"]
-    p_unknown = get_model("linear", **FAST).fit(*MAIN, labels=LABELS, auxiliary=unknown).predict_proba(query)[0, 1]
-    p_negative = get_model("linear", **FAST).fit(*MAIN, labels=LABELS, auxiliary=negative).predict_proba(query)[0, 1]
+    p_unknown = get_model(name, **SMALL[name]).fit(*MAIN, labels=LABELS, auxiliary=unknown).predict_proba(query)[0, 1]
+    p_negative = get_model(name, **SMALL[name]).fit(*MAIN, labels=LABELS, auxiliary=negative).predict_proba(query)[0, 1]
     assert p_unknown > p_negative + 0.2, (p_unknown, p_negative)
 
 
@@ -60,9 +66,9 @@ def test_overlap_with_evaluation_texts_is_dropped():
 def test_models_without_auxiliary_support_refuse_it():
     aux = AuxiliaryData.from_tags(["x"], [["numpy"]], labels=LABELS, source_labels=LABELS)
     with pytest.raises(ConfigError, match="cannot learn from auxiliary data"):
-        get_model("mlp").fit(*MAIN, labels=LABELS, auxiliary=aux)
+        get_model("lstm").fit(*MAIN, labels=LABELS, auxiliary=aux)
     with pytest.raises(ConfigError, match="no member"):
-        get_model("ensemble", members=[{"model": "mlp"}]).fit(*MAIN, labels=LABELS, auxiliary=aux)
+        get_model("ensemble", members=[{"model": "lstm"}]).fit(*MAIN, labels=LABELS, auxiliary=aux)
     with pytest.raises(ConfigError, match="weight"):
         AuxiliaryData.from_tags(["x"], [["numpy"]], labels=LABELS, source_labels=LABELS, weight=0)
 
@@ -104,7 +110,7 @@ def test_train_cli_with_auxiliary_data_records_it(datasets_dirs, tmp_path):
 @pytest.mark.parametrize("case", ["not-a-dataset", "model-without-support"])
 def test_train_cli_auxiliary_errors_are_clear(datasets_dirs, tmp_path, case):
     pyq, so = datasets_dirs
-    args = ["--auxiliary", tmp_path] if case == "not-a-dataset" else ["--auxiliary", so, "--model", "mlp"]
+    args = ["--auxiliary", tmp_path] if case == "not-a-dataset" else ["--auxiliary", so, "--model", "lstm"]
     result = run_cli("train", pyq, "--out", tmp_path / "m", *args, "--quiet")
     assert result.exit_code == 2, describe(result)
     assert "Fix:" in result.stderr and "Traceback" not in result.output, describe(result)

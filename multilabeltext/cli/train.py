@@ -65,7 +65,7 @@ def train_command(
     vectors: Annotated[Optional[str], typer.Option(help="Word2Vec vectors (directory or file) for models "
                                                    "with embeddings.")] = None,
     auxiliary: Annotated[Optional[Path], typer.Option(help="A related prepared dataset to learn from too, at a "
-                                                      "lower weight and only for the tags it has (linear, ensemble).",
+                                                      "lower weight and only for the tags it has (linear, mlp, ensemble).",
                                                       show_default=False)] = None,
     auxiliary_tag: Annotated[Optional[str], typer.Option(help="Use only the auxiliary rows carrying this tag, "
                                                          "e.g. python.", show_default=False)] = None,

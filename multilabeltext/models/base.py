@@ -78,7 +78,7 @@ class TagModel:
             raise ConfigError("no training texts.", fix="check the dataset's train split.")
         if auxiliary is not None and not self.supports_auxiliary:
             raise ConfigError(f"the {self.name} model cannot learn from auxiliary data.",
-                              fix="use the linear model (or an ensemble with one), or leave the auxiliary data out.")
+                              fix="use the linear or mlp model (or an ensemble with one), or leave the auxiliary data out.")
         if auxiliary is not None and len(auxiliary.known) != len(labels):
             raise ConfigError(f"the auxiliary data has {len(auxiliary.known)} labels, the model {len(labels)}.",
                               fix="build it over the model's labels (AuxiliaryData.from_tags(labels=...)).")

@@ -56,7 +56,7 @@ class EnsembleModel(TagModel):
 
     name = "ensemble"
     Config = EnsembleConfig
-    supports_auxiliary = True  # passed on to the members that can use it (linear); the others train without
+    supports_auxiliary = True  # passed on to the members that can use it (linear, mlp); the others train without
 
     def _members(self) -> list[TagModel]:
         from . import get_model
@@ -70,7 +70,7 @@ class EnsembleModel(TagModel):
         members = self._members()
         if self.auxiliary_ is not None and not any(m.supports_auxiliary for m in members):
             raise ConfigError("no member of this ensemble can learn from auxiliary data.",
-                              fix="add a linear member, or leave the auxiliary data out.")
+                              fix="add a linear or mlp member, or leave the auxiliary data out.")
         self.members_ = []
         for i, member in enumerate(members):
             status(f"ensemble member {i + 1}/{len(self.config.members)}: {member.name}")

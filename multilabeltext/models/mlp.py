@@ -4,7 +4,8 @@ A "wide MLP" over bag-of-n-grams is a strong, cheap text classifier (Galke & Sch
 Baselines for Text Classification Are Very Strong"). Here it is mostly a third opinion for the ``ensemble``:
 on so-titles it matches the linear SVM on P@1 (0.840) with different errors. It trains with Adam and binary
 cross-entropy on sparse inputs, stops early on the validation loss, and starts each output bias at its
-tag's log-odds. Prediction needs no TensorFlow graph: two matrix products in NumPy with the saved weights.
+tag's log-odds. Auxiliary rows (:mod:`multilabeltext.auxiliary`) are weighted per entry in the loss, 0 for
+the tags their source does not annotate. Prediction needs no TensorFlow graph: two matrix products in NumPy with the saved weights.
 Saved as ``model.keras`` plus the features' JSON vocabularies and ``.npy`` idf arrays.
 
 Example:
@@ -62,13 +63,15 @@ class MlpModel(TagModel):
 
     name = "mlp"
     Config = MlpConfig
+    supports_auxiliary = True
 
     def _fit(self, texts, Y, validation):
         keras = import_keras()
         cfg = self.config
+        aux = self.auxiliary_
         keras.utils.set_random_seed(cfg.seed)
         self.features_ = TfidfFeatures(cfg, self.tokenizer_)
-        X = self.features_.fit_transform(texts)
+        X = self.features_.fit_transform(texts + (aux.texts if aux else []))
         prior = np.clip(Y.mean(axis=0), 1e-4, 1 - 1e-4)
         inputs = keras.Input(shape=(X.shape[1],), sparse=True, name="tfidf")
         hidden = keras.layers.Dense(cfg.hidden, activation="relu", name="hidden")(inputs)
@@ -76,15 +79,21 @@ class MlpModel(TagModel):
         outputs = keras.layers.Dense(Y.shape[1], activation="sigmoid", name="tags",
                                      bias_initializer=keras.initializers.Constant(np.log(prior / (1 - prior))))(hidden)
         self.model_ = keras.Model(inputs, outputs, name="mlp")
-        self.model_.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss="binary_crossentropy")
-        status(f"mlp: {len(texts):,} texts, {X.shape[1]:,} features, {self.model_.count_params():,} parameters")
-        callbacks = [epoch_report(self, len(texts), cfg.epochs, keras)]
+        targets, loss = Y, "binary_crossentropy"
+        if aux:  # per-entry weights: 1 for training rows, the auxiliary weight for the tags the source annotates
+            weights = np.vstack([np.ones_like(Y), np.tile(np.where(aux.known, aux.weight, 0.0), (len(aux.texts), 1))])
+            targets, loss = np.hstack([np.vstack([Y, aux.Y]), weights]).astype(np.float32), masked_binary_crossentropy
+        self.model_.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss=loss)
+        status(f"mlp: {X.shape[0]:,} texts, {X.shape[1]:,} features, {self.model_.count_params():,} parameters")
+        callbacks = [epoch_report(self, X.shape[0], cfg.epochs, keras)]
         validation_data = None
         if validation is not None:
-            validation_data = (self.features_.transform(validation[0]), validation[1])  # vectorized once
+            X_val = self.features_.transform(validation[0])  # vectorized once
+            Y_val = validation[1] if aux is None else np.hstack([validation[1], np.ones_like(validation[1])])
+            validation_data = (X_val, Y_val)
             callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
                                                            restore_best_weights=True))
-        self.model_.fit(X, Y, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=True, verbose=0,
+        self.model_.fit(X, targets, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=True, verbose=0,
                         validation_data=validation_data, callbacks=callbacks)
         self._set_weights()
         if validation_data is not None:
@@ -114,8 +123,24 @@ class MlpModel(TagModel):
     def _load(self, directory: Path) -> None:
         keras = import_keras()
         self.features_ = TfidfFeatures.load(self.config, self.tokenizer_, directory)
-        self.model_ = keras.saving.load_model(directory / "model.keras", safe_mode=True)
+        # prediction needs the weights only: no optimizer or loss (an auxiliary-trained model's is a function)
+        self.model_ = keras.saving.load_model(directory / "model.keras", safe_mode=True, compile=False)
         history = directory / "history.json"
         if history.exists():
             self.history_ = json.loads(history.read_text(encoding="utf-8"))
         self._set_weights()
+
+
+def masked_binary_crossentropy(y_true, y_pred):
+    """Binary cross-entropy with a weight per entry: ``y_true`` is ``[labels, weights]`` side by side.
+
+    Weight 0 makes an entry no evidence (an auxiliary row's tag its source does not annotate); with every
+    weight 1 this is Keras' ``binary_crossentropy``.
+    """
+    from keras import ops
+
+    n = ops.shape(y_pred)[-1]
+    labels, weights = y_true[:, :n], y_true[:, n:]
+    p = ops.clip(y_pred, 1e-7, 1 - 1e-7)
+    entries = -(labels * ops.log(p) + (1 - labels) * ops.log(1 - p))
+    return ops.mean(weights * entries, axis=-1)
