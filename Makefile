@@ -15,7 +15,8 @@ run: install prepare-samples  ## install, then the whole flow on the real sample
 	$(MLT) word2vec data/pythonquestions-sample --out models/pythonquestions-vectors --force --similar pandas --topn 5
 	$(MLT) train data/pythonquestions-sample --out models/pythonquestions-lstm --model lstm \
 	    --vectors models/pythonquestions-vectors --force --quiet
-	$(MLT) train data/pythonquestions-sample --out models/pythonquestions-linear --force --quiet
+	$(MLT) train data/pythonquestions-sample --out models/pythonquestions-linear --force --quiet \
+	    --auxiliary data/so-titles --auxiliary-tag python
 	$(MLT) evaluate models/pythonquestions-lstm models/pythonquestions-linear --reference-2018 $(PYQ) --no-per-tag
 	$(MLT) report --model models/pythonquestions-lstm --compare models/pythonquestions-linear \
 	    --reference-2018 $(PYQ) --bench bench/results/models-summary.json
