@@ -1,9 +1,9 @@
 """``train``: a dataset directory in, a model directory out (fit, tune thresholds, evaluate, save).
 
-Fits on the train split (plus any auxiliary rows, :mod:`multilabeltext.auxiliary`), tunes thresholds (and early-stops, for models that can) on the validation
-split (a cross-fitted model, e.g. ``linear``, tunes them on held-out scores of every train and validation
-row instead, see ``TagModel.tuning_``), measures on the test split, and saves everything
-:mod:`multilabeltext.modeldir` describes.
+Fits on the train split (plus any auxiliary rows, :mod:`multilabeltext.auxiliary`), tunes thresholds
+(and early-stops, for models that can) on the validation split (a cross-fitted model, e.g. ``linear``,
+tunes them on held-out scores of every train and validation row instead, see ``TagModel.tuning_``),
+measures on the test split, and saves everything :mod:`multilabeltext.modeldir` describes.
 
 Example:
     >>> result = train("data/so-titles", "models/so-titles-linear", TrainConfig(model="linear"))  # doctest: +SKIP
