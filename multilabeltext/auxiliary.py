@@ -56,6 +56,11 @@ class AuxiliaryData:
         return cls(list(texts), binarize(tags, labels).astype(np.float32), known.astype(bool), float(weight),
                    source)
 
+    @property
+    def label_weights(self) -> np.ndarray:
+        """What one auxiliary row counts for each label: ``weight`` where the source annotates it, else 0."""
+        return np.where(self.known, self.weight, 0.0)
+
     def summary(self) -> dict:
         """What the model directory records about the auxiliary rows."""
         return {"source": self.source, "rows": len(self.texts), "weight": self.weight,
@@ -76,6 +81,9 @@ def load_auxiliary(directory: str | Path, labels: list[str], *, weight: float = 
 
     directory = Path(directory)
     source_labels = read_labels(directory)
+    if not set(source_labels) & set(labels):
+        raise ConfigError(f"the auxiliary dataset {directory} shares no tag with the model's labels.",
+                          fix="pick a dataset that annotates some of the same tags.")
     if require_tag is not None and require_tag not in source_labels:
         raise ConfigError(f"auxiliary_tag {require_tag!r} is not a tag of the auxiliary dataset {directory}.",
                           fix=f"use one of its tags ({', '.join(source_labels[:8])}, ...) or leave it out.")
@@ -86,9 +94,6 @@ def load_auxiliary(directory: str | Path, labels: list[str], *, weight: float = 
         texts, tags = [texts[i] for i in rows], [tags[i] for i in rows]
     kept = drop_overlap(texts, exclude)
     texts, tags = [texts[i] for i in kept], [tags[i] for i in kept]
-    if not set(source_labels) & set(labels):
-        raise ConfigError(f"the auxiliary dataset {directory} shares no tag with the model's labels.",
-                          fix="pick a dataset that annotates some of the same tags.")
     return AuxiliaryData.from_tags(texts, tags, labels=labels, source_labels=source_labels, weight=weight,
                                    source=str(directory) + (f" (rows tagged {require_tag})" if require_tag else ""))
 

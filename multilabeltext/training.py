@@ -55,6 +55,8 @@ def train(dataset: str | Path, out: str | Path, config: TrainConfig | None = Non
     manifest = read_manifest(dataset)
     labels = read_labels(dataset)
     model = get_model(config.model, config.params)  # validates the settings before any heavy work
+    if config.auxiliary:
+        model.require_auxiliary_support()
     train_frame, train_texts, Y_train = _split(dataset, "train", labels)
     if not train_texts:
         raise DatasetFormatError("the dataset has no training rows.", path=dataset,

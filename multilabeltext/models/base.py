@@ -76,9 +76,8 @@ class TagModel:
                               f"got {Y.shape}.", fix="binarize the tags with multilabeltext.metrics.binarize.")
         if len(texts) == 0:
             raise ConfigError("no training texts.", fix="check the dataset's train split.")
-        if auxiliary is not None and not self.supports_auxiliary:
-            raise ConfigError(f"the {self.name} model cannot learn from auxiliary data.",
-                              fix="use the linear or mlp model (or an ensemble with one), or leave the auxiliary data out.")
+        if auxiliary is not None:
+            self.require_auxiliary_support()
         if auxiliary is not None and len(auxiliary.known) != len(labels):
             raise ConfigError(f"the auxiliary data has {len(auxiliary.known)} labels, the model {len(labels)}.",
                               fix="build it over the model's labels (AuxiliaryData.from_tags(labels=...)).")
@@ -92,6 +91,13 @@ class TagModel:
         self.auxiliary_ = None  # trained on; not kept with the model
         self._end_fit(validation)
         return self
+
+    def require_auxiliary_support(self) -> None:
+        """Raise a :class:`ConfigError` unless ``fit(auxiliary=...)`` can use the rows (checked before heavy work)."""
+        if not self.supports_auxiliary:
+            raise ConfigError(f"the {self.name} model cannot learn from auxiliary data.",
+                              fix="use the linear or mlp model (or an ensemble with one), or leave the auxiliary "
+                                  "data out.")
 
     def _start_fit(self, labels: list[str], tokenizer: TokenizerConfig, vectors) -> None:
         """The state every fit starts from (also an ensemble assembled from fitted members)."""

@@ -63,16 +63,19 @@ class EnsembleModel(TagModel):
 
         return [get_model(m["model"], m.get("params", {})) for m in self.config.members]
 
-    def _fit(self, texts, Y, validation):
+    def require_auxiliary_support(self) -> None:
         from ..errors import ConfigError
-        from ..progress import status
+        from . import model_class
 
-        members = self._members()
-        if self.auxiliary_ is not None and not any(m.supports_auxiliary for m in members):
+        if not any(model_class(m["model"]).supports_auxiliary for m in self.config.members):
             raise ConfigError("no member of this ensemble can learn from auxiliary data.",
                               fix="add a linear or mlp member, or leave the auxiliary data out.")
+
+    def _fit(self, texts, Y, validation):
+        from ..progress import status
+
         self.members_ = []
-        for i, member in enumerate(members):
+        for i, member in enumerate(self._members()):
             status(f"ensemble member {i + 1}/{len(self.config.members)}: {member.name}")
             member.fit(texts, Y, labels=self.labels_, validation=validation, tokenizer=self.tokenizer_config_,
                        vectors=self.vectors_, auxiliary=self.auxiliary_ if member.supports_auxiliary else None)

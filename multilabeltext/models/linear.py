@@ -119,11 +119,6 @@ class LinearModel(TagModel):
         X_all = self.features_.fit_transform(texts + (aux.texts if aux else []))
         X = X_all[:len(texts)] if aux else X_all
         Y_all = np.vstack([Y, aux.Y]) if aux else Y
-        weight = None
-        if aux:
-            own = np.ones(len(texts), dtype=np.float64)
-            weight = {True: np.concatenate([own, np.full(len(aux.texts), aux.weight)]),
-                      False: np.concatenate([own, np.zeros(len(aux.texts))])}
         if cfg.classifier == "svm":
             base = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, dual="auto", max_iter=5000)
         else:
@@ -132,14 +127,16 @@ class LinearModel(TagModel):
         # a tag seen in every row or in none (common in a cross-fit fold) gets a constant score, no classifier
         seen = np.ones(Y_all.shape, dtype=bool)  # entries that are evidence: not an auxiliary row's unknown tag
         if aux:
-            seen[len(texts):] = aux.known
+            seen[len(texts):] = aux.label_weights > 0
         low, high = np.where(seen, Y_all, 1).min(axis=0), np.where(seen, Y_all, 0).max(axis=0)
         varying = np.flatnonzero(low != high)
         weights = np.zeros((X.shape[1], Y.shape[1]), dtype=np.float32)
         self.intercept_ = np.where(high > 0.5, 10.0, -10.0).astype(np.float32)
+        def sample_weight(j):  # 1 for each training row, then what an auxiliary row counts for tag j
+            return None if aux is None else np.repeat([1.0, aux.label_weights[j]], [len(texts), len(aux.texts)])
+
         fitted = Parallel(n_jobs=min(resolve_jobs(cfg.jobs), max(len(varying), 1)))(
-            delayed(_fit_tag)(base, X_all, Y_all[:, j], None if aux is None else weight[bool(aux.known[j])])
-            for j in varying)
+            delayed(_fit_tag)(base, X_all, Y_all[:, j], sample_weight(j)) for j in varying)
         for j, (coef, intercept) in zip(varying, fitted):
             weights[:, j], self.intercept_[j] = coef, intercept
         self.weights_ = np.ascontiguousarray(weights)

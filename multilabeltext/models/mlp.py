@@ -5,8 +5,8 @@ Baselines for Text Classification Are Very Strong"). Here it is mostly a third o
 on so-titles it matches the linear SVM on P@1 (0.840) with different errors. It trains with Adam and binary
 cross-entropy on sparse inputs, stops early on the validation loss, and starts each output bias at its
 tag's log-odds. Auxiliary rows (:mod:`multilabeltext.auxiliary`) are weighted per entry in the loss, 0 for
-the tags their source does not annotate. Prediction needs no TensorFlow graph: two matrix products in NumPy with the saved weights.
-Saved as ``model.keras`` plus the features' JSON vocabularies and ``.npy`` idf arrays.
+the tags their source does not annotate. Prediction needs no TensorFlow graph: two matrix products in NumPy
+with the saved weights. Saved as ``model.keras`` plus the features' JSON vocabularies and ``.npy`` idf arrays.
 
 Example:
     >>> m = MlpModel(char_ngrams=None, min_df=1, hidden=16, epochs=40, learning_rate=0.02)
@@ -81,7 +81,7 @@ class MlpModel(TagModel):
         self.model_ = keras.Model(inputs, outputs, name="mlp")
         targets, loss = Y, "binary_crossentropy"
         if aux:  # per-entry weights: 1 for training rows, the auxiliary weight for the tags the source annotates
-            weights = np.vstack([np.ones_like(Y), np.tile(np.where(aux.known, aux.weight, 0.0), (len(aux.texts), 1))])
+            weights = np.vstack([np.ones_like(Y), np.tile(aux.label_weights, (len(aux.texts), 1))])
             targets, loss = np.hstack([np.vstack([Y, aux.Y]), weights]).astype(np.float32), masked_binary_crossentropy
         self.model_.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss=loss)
         status(f"mlp: {X.shape[0]:,} texts, {X.shape[1]:,} features, {self.model_.count_params():,} parameters")
