@@ -253,8 +253,8 @@ def tune_per_tag(Y: object, proba: object, grid: object | None = None, min_suppo
 
     Labels with fewer than ``min_support`` true rows in ``Y`` (too few to tune on), whose best F1 is 0, or
     whose predictions at their best threshold are less precise than half the micro-F1 at ``fallback`` (they
-    would lower micro-F1) get ``fallback`` (default: :func:`tune_global` on the same data and grid). Ties go to the middle tied
-    candidate. Returns a float64 array of shape (labels,).
+    would lower micro-F1) get ``fallback`` (default: :func:`tune_global` on the same data and grid). Ties go
+    to the middle tied candidate. Returns a float64 array of shape (labels,).
 
     Example:
         >>> Y = [[1, 0], [1, 0], [0, 1], [0, 0]]
