@@ -2,7 +2,9 @@
 
 Words come from the project's tokenizer (1-2-grams by default), characters from ``char_wb`` 2-5-grams of
 the first ``char_max_chars`` characters, lower-cased; optional code-token n-grams keep case. Saved as a JSON
-vocabulary per kind plus ``idf_<kind>.npy``: no pickle.
+vocabulary per kind plus ``idf_<kind>.npy``: no pickle. ``transform`` counts n-grams with
+:mod:`.ngram_count` (NumPy, the same counts as scikit-learn's, ~2-5x faster) and weighs them as
+scikit-learn's ``TfidfTransformer`` does.
 
 Example:
     >>> from multilabeltext.config import TokenizerConfig
@@ -22,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Settings, check
+from .ngram_count import counter_for
 
 # Code tokens: identifiers and single punctuation marks, so `print "x"` (Python 2) and `print("x")` differ.
 CODE_TOKEN = r"[A-Za-z_][A-Za-z0-9_]*|[^\w\s]"
@@ -69,6 +72,7 @@ class TfidfFeatures:
             kinds = {kind: options for kind, options in kinds.items() if vocabularies.get(kind)}
         budget = None if cfg.max_features is None else cfg.max_features // max(len(kinds), 1)
         self.vectorizers = {}
+        self._counters = {}  # kind -> fast n-gram counter (or None: scikit-learn's own), built on first use
         for kind, options in kinds.items():
             vocab = None if vocabularies is None else {t: i for i, t in enumerate(vocabularies[kind])}
             self.vectorizers[kind] = TfidfVectorizer(
@@ -77,10 +81,18 @@ class TfidfFeatures:
 
     def fit_transform(self, texts: list[str]):
         """Learn vocabularies and idf weights from ``texts``; returns their features."""
+        self._counters = {}
         return self._stack([vec.fit_transform(texts) for vec in self.vectorizers.values()])
 
     def transform(self, texts: list[str]):
-        return self._stack([vec.transform(texts) for vec in self.vectorizers.values()])
+        """The features of ``texts``: one row each, the kinds side by side (the same as scikit-learn's)."""
+        return self._stack([self._transform(kind, vec, texts) for kind, vec in self.vectorizers.items()])
+
+    def _transform(self, kind: str, vectorizer, texts: list[str]):
+        if kind not in self._counters:
+            self._counters[kind] = counter_for(vectorizer)
+        count = self._counters[kind]
+        return vectorizer.transform(texts) if count is None else _tfidf(count(texts), vectorizer)
 
     @property
     def n_features(self) -> int:
@@ -111,6 +123,18 @@ class TfidfFeatures:
             vec.fit([""])  # a fixed vocabulary: fit only validates it; the learned idf is restored below
             vec.idf_ = np.load(directory / f"idf_{kind}.npy", allow_pickle=False)
         return features
+
+
+def _tfidf(counts, vectorizer):
+    """Counts weighted as the fitted ``vectorizer`` weighs them: sublinear tf, times idf, rows normalized."""
+    from sklearn.preprocessing import normalize
+
+    if vectorizer.sublinear_tf:
+        np.log(counts.data, counts.data)
+        counts.data += 1.0
+    if vectorizer.use_idf:
+        counts.data *= vectorizer.idf_[counts.indices]
+    return counts if vectorizer.norm is None else normalize(counts, norm=vectorizer.norm, copy=False)
 
 
 def _head_lower(limit: int | None, text: str) -> str:
