@@ -51,13 +51,13 @@ class Tokenizer:
         if not text:
             return []
         cfg = self.config
-        tokens = self._pattern.findall(text.lower() if cfg.lowercase else text)
-        # a trailing possessive "'s" is noise: "NET's" -> "net"
-        tokens = [t[:-2] if t.endswith("'s") else t for t in tokens]
-        if cfg.remove_stopwords:
-            tokens = [t for t in tokens if t not in STOPWORDS]
-        if cfg.min_length > 1:
-            tokens = [t for t in tokens if len(t) >= cfg.min_length]
+        text = text.lower() if cfg.lowercase else text
+        tokens = self._pattern.findall(text)
+        if "'s" in text:  # a trailing possessive "'s" is noise: "NET's" -> "net"
+            tokens = [t[:-2] if t.endswith("'s") else t for t in tokens]
+        if cfg.remove_stopwords or cfg.min_length > 1:
+            stop, shortest = STOPWORDS if cfg.remove_stopwords else (), cfg.min_length
+            tokens = [t for t in tokens if t not in stop and len(t) >= shortest]
         return tokens
 
     def batch(self, texts: Iterable[str | None]) -> list[list[str]]:
