@@ -3,7 +3,9 @@
 Character n-grams are taken from the first ``char_max_chars`` (300) characters of a text, the words from all
 of it: on the pythonquestions sample (2,000-character questions with answers) that kept micro-F1 (0.755,
 5 folds) and raised P@1 (0.803 -> 0.809) while training 3.7x and predicting 5x faster (~300 -> ~1,500
-texts/s); titles are shorter than that, so nothing changes for them.
+texts/s); titles are shorter than that, so nothing changes for them. Every n-gram seen in training is a
+feature (``min_df = 1``, unlike ``mlp``'s 2): in the benchmark that raised micro-F1 from 0.700 to 0.705 on
+so-titles, 0.571 to 0.577 on cooking and 0.771 to 0.773 on pythonquestions (5 folds).
 
 Scores are calibrated with Platt scaling (a sigmoid of the decision value per tag). By default the model
 is *cross-fitted*: the training and validation texts are pooled and split into ``cross_fit`` (5) folds; a
@@ -41,6 +43,7 @@ class LinearConfig(TfidfSettings):
     """Settings of the ``linear`` model: the TF-IDF features (:class:`~.tfidf.TfidfSettings`) and these."""
 
     section: ClassVar[str] = "linear"
+    min_df: int = 1  # n-grams seen once count too: +0.005 micro-F1 on so-titles, +0.006 cooking, +0.002 pyq
     classifier: str = "svm"  # svm (LinearSVC) | logreg (LogisticRegression, liblinear dual)
     C: float = 0.5
     class_weight: str | None = None  # None | "balanced"
