@@ -73,7 +73,7 @@ class _Counter:
         import scipy.sparse as sp
 
         texts = list(texts)
-        parts = [self._count(texts[i:i + _CHUNK]) for i in range(0, len(texts), _CHUNK)]
+        parts = [self._count(texts[i:i + _CHUNK]) for i in range(0, max(len(texts), 1), _CHUNK)]
         return parts[0] if len(parts) == 1 else sp.vstack(parts, format="csr")
 
     def _count(self, texts):
@@ -94,7 +94,8 @@ class _Counter:
         rows, columns = [], []
         for n in range(1, high + 1):
             unit = np.zeros(size, dtype=np.int64)  # the n-th unit of the n-gram starting at each position
-            unit[:size - n + 1] = codes[n - 1:]
+            if n <= size:  # a batch shorter than n (a one-letter text) has no n-th unit anywhere
+                unit[:size - n + 1] = codes[n - 1:]
             key += unit * self.base ** (n - 1)
             known &= unit > 0
             if n < low:

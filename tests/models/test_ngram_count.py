@@ -62,6 +62,14 @@ def test_counts_equal_scikit_learn(corpus, options):
     assert theirs.nnz > 0 and ours.has_canonical_format
 
 
+@pytest.mark.parametrize("options", VECTORIZERS.values(), ids=VECTORIZERS.keys())
+def test_each_edge_case_alone_and_an_empty_batch(options):
+    vectorizer = CountVectorizer(**options, dtype=np.float32).fit(_texts("so-titles")[:500] + EDGE_CASES)
+    count = counter_for(vectorizer)
+    for texts in [[text] for text in EDGE_CASES] + [[]]:
+        assert (count(texts) != vectorizer.transform(texts)).nnz == 0, texts
+
+
 def test_large_batches_are_counted_in_chunks_with_the_same_result(monkeypatch):
     train, test = _texts("so-titles")[:2000], _texts("so-titles")[2000:]
     vectorizer = CountVectorizer(analyzer="char_wb", ngram_range=(2, 5)).fit(train)
