@@ -9,7 +9,7 @@ units' codes (exact, no hashing: distinct n-grams are distinct numbers), and the
 are matched to the vocabulary's with one ``searchsorted``. A unit the vocabulary never uses gets code 0
 and no n-gram containing it is counted, as it cannot be in the vocabulary.
 
-The counts equal scikit-learn's exactly (``tests/test_ngram_count.py`` compares them on the real samples);
+The counts equal scikit-learn's exactly (``tests/models/test_ngram_count.py`` compares them on the real samples);
 :func:`counter_for` returns ``None`` for a set-up it does not reproduce (stop words, a callable analyzer,
 codes too many for 63 bits), and the caller then keeps scikit-learn's own ``transform``.
 
@@ -29,7 +29,7 @@ from itertools import chain, repeat
 import numpy as np
 
 _WHITE_SPACES = re.compile(r"\s\s+")  # what char_wb collapses before splitting (as scikit-learn does)
-_CHUNK = 2_000  # texts per NumPy pass: bounds the per-position arrays (~40 bytes a character) for huge batches
+_CHUNK = 2_000  # texts per NumPy pass: bounds the per-position arrays (~50 bytes a character) for huge batches
 
 
 def counter_for(vectorizer):
@@ -39,10 +39,12 @@ def counter_for(vectorizer):
         return None
     low, high = vectorizer.ngram_range
     if vectorizer.analyzer == "char_wb" and low <= 3:  # a padded word has >= 3 characters: no short-word rule
-        counter = CharCounter(vocabulary, (low, high), vectorizer.build_preprocessor(), vectorizer.decode)
+        counter = CharCounter(vocabulary, (low, high), vectorizer.build_preprocessor(), vectorizer.decode,
+                              dtype=vectorizer.dtype)
     elif vectorizer.analyzer == "word":
         counter = WordCounter(vocabulary, (low, high), vectorizer.build_preprocessor(),
-                              vectorizer.build_tokenizer(), vectorizer.decode, fallback=vectorizer)
+                              vectorizer.build_tokenizer(), vectorizer.decode, fallback=vectorizer,
+                              dtype=vectorizer.dtype)
     else:
         return None
     return counter if counter.supported else None
@@ -51,8 +53,8 @@ def counter_for(vectorizer):
 class _Counter:
     """Shared part: the vocabulary as sorted n-gram numbers, and counting a batch from unit codes."""
 
-    def __init__(self, vocabulary: dict[str, int], ngram_range: tuple[int, int], units_of):
-        self.ngram_range = ngram_range
+    def __init__(self, vocabulary: dict[str, int], ngram_range: tuple[int, int], units_of, dtype=np.float32):
+        self.ngram_range, self.dtype = ngram_range, dtype
         self.n_features = len(vocabulary)
         terms = list(vocabulary)
         self.units = {u: code for code, u in enumerate(sorted(set(chain.from_iterable(map(units_of, terms)))), 1)}
@@ -69,7 +71,7 @@ class _Counter:
         return sum(code * self.base ** i for i, code in enumerate(codes))
 
     def __call__(self, texts):
-        """The counts of ``texts``: a float32 CSR matrix (texts, vocabulary), as ``CountVectorizer.transform``."""
+        """The counts of ``texts``: a CSR matrix (texts, vocabulary) of ``dtype``, as ``CountVectorizer.transform``."""
         import scipy.sparse as sp
 
         texts = list(texts)
@@ -106,7 +108,7 @@ class _Counter:
             rows.append(row[start[hit]])
             columns.append(self.columns[slot[hit]])
         rows, columns = np.concatenate(rows), np.concatenate(columns)
-        counts = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)),
+        counts = sp.csr_matrix((np.ones(len(rows), dtype=self.dtype), (rows, columns)),
                                shape=(n_rows, self.n_features))
         counts.sum_duplicates()
         return counts
@@ -115,9 +117,9 @@ class _Counter:
 class CharCounter(_Counter):
     """``char_wb`` n-grams: each whitespace-separated word padded with one space on each side."""
 
-    def __init__(self, vocabulary, ngram_range, preprocess, decode=lambda text: text):
+    def __init__(self, vocabulary, ngram_range, preprocess, decode=lambda text: text, dtype=np.float32):
         self.preprocess, self.decode = preprocess, decode
-        super().__init__(vocabulary, ngram_range, lambda term: term)
+        super().__init__(vocabulary, ngram_range, lambda term: term, dtype)
         if self.supported:
             lookup = np.zeros(max(map(ord, self.units)) + 2, dtype=np.int64)  # the last slot: any other char
             for char, code in self.units.items():
@@ -144,9 +146,9 @@ class WordCounter(_Counter):
     terms ambiguous: a batch with such a token is counted by the ``fallback`` vectorizer's own (slow) code.
     """
 
-    def __init__(self, vocabulary, ngram_range, preprocess, tokenize, decode, fallback):
+    def __init__(self, vocabulary, ngram_range, preprocess, tokenize, decode, fallback, dtype=np.float32):
         self.preprocess, self.tokenize, self.decode, self.fallback = preprocess, tokenize, decode, fallback
-        super().__init__(vocabulary, ngram_range, lambda term: term.split(" "))
+        super().__init__(vocabulary, ngram_range, lambda term: term.split(" "), dtype)
 
     def _count(self, texts):
         tokens_of = [self.tokenize(self.preprocess(self.decode(t))) for t in texts]
@@ -156,7 +158,7 @@ class WordCounter(_Counter):
         if " " in "\n".join(tokens):  # a token with a space in it: see the class docstring
             from sklearn.feature_extraction.text import CountVectorizer
 
-            return CountVectorizer.transform(self.fallback, texts).astype(np.float32)
+            return CountVectorizer.transform(self.fallback, texts)
         text_end = np.repeat(np.cumsum(per_text), per_text)
         row = np.repeat(np.arange(len(texts)), per_text)
         return self._matrix(codes, text_end, row, len(texts))

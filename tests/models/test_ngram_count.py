@@ -96,10 +96,12 @@ def test_a_tokenizer_that_puts_spaces_in_tokens_falls_back_to_scikit_learn():
     def phrases(text):  # "new york" is one token: the term "new york" could be a unigram or a bigram
         return re.findall(r"new york|\w+", text.lower())
 
-    vectorizer = CountVectorizer(tokenizer=phrases, token_pattern=None, ngram_range=(1, 2), dtype=np.float32)
+    vectorizer = CountVectorizer(tokenizer=phrases, token_pattern=None, ngram_range=(1, 2))  # int64 counts
     vectorizer.fit(["new york pizza", "york new", "pizza in new york"])
     texts = ["best new york pizza", "new pizza york"]
-    assert (counter_for(vectorizer)(texts) != vectorizer.transform(texts)).nnz == 0
+    ours, theirs = counter_for(vectorizer)(texts), vectorizer.transform(texts)
+    assert ours.dtype == theirs.dtype == np.int64 and (ours != theirs).nnz == 0
+    assert (counter_for(vectorizer)(["pizza york new"]) != vectorizer.transform(["pizza york new"])).nnz == 0
 
 
 @pytest.mark.parametrize("options", [
