@@ -3,7 +3,7 @@
 Words come from the project's tokenizer (1-2-grams by default), characters from ``char_wb`` 2-5-grams of
 the first ``char_max_chars`` characters, lower-cased; optional code-token n-grams keep case. Saved as a JSON
 vocabulary per kind plus ``idf_<kind>.npy``: no pickle. ``transform`` counts n-grams with
-:mod:`.ngram_count` (NumPy, the same counts as scikit-learn's, ~2-5x faster) and weighs them as
+:mod:`.ngram_count` (NumPy, the same counts as scikit-learn's, 2-4x faster) and weighs them as
 scikit-learn's ``TfidfTransformer`` does.
 
 Example:
