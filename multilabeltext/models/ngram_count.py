@@ -57,18 +57,26 @@ class _Counter:
         self.ngram_range, self.dtype = ngram_range, dtype
         self.n_features = len(vocabulary)
         terms = list(vocabulary)
-        self.units = {u: code for code, u in enumerate(sorted(set(chain.from_iterable(map(units_of, terms)))), 1)}
+        parts = list(map(units_of, terms))
+        units = list(chain.from_iterable(parts))
+        self.units = {u: code for code, u in enumerate(sorted(set(units)), 1)}
         self.base = len(self.units) + 1
         self.supported = self.base ** max(ngram_range[1], 1) < 2 ** 63
         if not self.supported:
             return
-        keys = np.array([self._key([self.units[u] for u in units_of(t)]) for t in terms], dtype=np.int64)
+        # each term's number: the sum of its units' codes times base ** (the unit's place in the term)
+        length = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        term = np.repeat(np.arange(len(terms)), length)
+        place = np.arange(len(units)) - np.repeat(np.cumsum(length) - length, length)
+        codes = np.fromiter(map(self.units.__getitem__, units), dtype=np.int64, count=len(units))
+        # a term of more units than the largest n (only tokens holding spaces make one) keeps the number 0,
+        # which no counted n-gram has (codes are >= 1); so every power stays below base ** n < 2 ** 63
+        short = length[term] <= max(ngram_range[1], 1)
+        keys = np.zeros(len(terms), dtype=np.int64)
+        np.add.at(keys, term[short], codes[short] * self.base ** place[short])
         order = np.argsort(keys)
         self.keys = keys[order]
-        self.columns = np.fromiter((vocabulary[terms[i]] for i in order), dtype=np.int64, count=len(terms))
-
-    def _key(self, codes: list[int]) -> int:
-        return sum(code * self.base ** i for i, code in enumerate(codes))
+        self.columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(terms))[order]
 
     def __call__(self, texts):
         """The counts of ``texts``: a CSR matrix (texts, vocabulary) of ``dtype``, as ``CountVectorizer.transform``."""
