@@ -2,8 +2,9 @@
 
 Members are any registered models with their own settings; by default the cross-fitted ``linear`` SVM, the
 ``mlp`` over TF-IDF n-grams and the ``lstm`` over Word2Vec: their errors differ, so the average beats
-each (so-titles, one split: 0.705, 0.696 and 0.681 micro-F1 alone, 0.709 together). Each member is saved
-in its own folder.
+each (so-titles, one split: 0.705, 0.696 and 0.681 micro-F1 alone, 0.709 together). The weights are bagged:
+the mean of the best grid weights of 200 bootstrap resamples of the validation rows, which keeps a small
+validation split from picking noise. Each member is saved in its own folder.
 
 Example:
     >>> m = EnsembleModel(members=[{"model": "linear", "params": {"char_ngrams": None, "min_df": 1}},
@@ -33,7 +34,9 @@ class EnsembleConfig(Settings):
     section: ClassVar[str] = "ensemble"
     members: tuple = ({"model": "linear"}, {"model": "mlp"}, {"model": "lstm"})
     weights: tuple[float, ...] | None = None  # None: tuned on validation (equal weights without validation)
-    weight_step: float = 0.05
+    weight_step: float = 0.05  # spacing of the candidate weights (0.1 with more than 3 members)
+    weight_resamples: int = 200  # bootstrap resamples of the validation rows; weights = mean of their best (0: best once)
+    seed: int = 0  # of the resamples
 
     def __post_init__(self):
         object.__setattr__(self, "members", tuple(dict(m) for m in self.members))
@@ -49,6 +52,9 @@ class EnsembleConfig(Settings):
                   f"{self.weights!r}.", "leave weights out to tune them on validation.")
         check(0 < self.weight_step <= 0.5, f"weight_step must be in (0, 0.5], got {self.weight_step!r}.",
               "use weight_step = 0.05.")
+        check(isinstance(self.weight_resamples, int) and self.weight_resamples >= 0,
+              f"weight_resamples must be a whole number >= 0, got {self.weight_resamples!r}.",
+              "use weight_resamples = 200 (or 0 for the single best weights on the whole validation split).")
 
 
 class EnsembleModel(TagModel):
@@ -118,20 +124,24 @@ class EnsembleModel(TagModel):
             self.validation_proba_ = sum(w * m.validation_proba_ for w, m in zip(self.weights_, self.members_))
 
     def _tune(self, probas: list[np.ndarray], Y: np.ndarray) -> np.ndarray:
-        """Weights on a simplex grid maximizing validation micro-F1 (at its best global threshold).
+        """Weights from a simplex grid, chosen by validation micro-F1 (each candidate at its best global threshold).
 
-        Ties go to the first candidate, the most even one when several score the same."""
-        from ..metrics import evaluate
+        With ``weight_resamples`` > 0 the choice is bagged: the weights are the mean of the best candidate of
+        each bootstrap resample of the validation rows. On a small split the single best candidate is mostly
+        noise (pythonquestions folds, 80 rows: micro-F1 0.758 with it, 0.767-0.770 bagged; so-titles, 4,040
+        rows: 0.708 -> 0.710). Ties go to the first candidate, the most even one.
+        """
         from ..thresholds import tune_global
 
         candidates = simplex_grid(len(probas), self.config.weight_step if len(probas) <= 3 else 0.1)
-        best, best_score = candidates[0], -1.0
-        for w in candidates:
-            proba = sum(wi * p for wi, p in zip(w, probas))
-            score = evaluate(Y, proba >= tune_global(Y, proba), None)["micro_f1"]
-            if score > best_score + 1e-9:
-                best, best_score = w, score
-        return best
+
+        def predictions():
+            for w in candidates:
+                proba = sum(wi * p for wi, p in zip(w, probas))
+                yield proba >= tune_global(Y, proba)
+
+        winners = best_candidates(Y, predictions(), self.config.weight_resamples, self.config.seed)
+        return np.mean([candidates[i] for i in winners], axis=0)
 
     def _predict_proba(self, texts):
         return sum(w * m.predict_proba(texts) for w, m in zip(self.weights_, self.members_))
@@ -150,6 +160,36 @@ class EnsembleModel(TagModel):
         self.members_ = [model_class(name).load(directory / "members" / str(i))
                          for i, name in enumerate(meta["members"])]
         self.weights_ = np.array(meta["weights"], dtype=np.float32)
+
+
+def best_candidates(Y: np.ndarray, predictions, resamples: int = 0, seed: int = 0) -> np.ndarray:
+    """Index of the prediction with the best micro-F1 against ``Y``, per bootstrap resample of the rows.
+
+    ``predictions`` is any iterable of 0/1 matrices shaped like ``Y`` (one is held at a time). With
+    ``resamples=0``: one index, the best on all rows. Ties go to the lowest index.
+
+    Example:
+        >>> Y = np.array([[1, 0], [0, 1], [1, 1]])
+        >>> best_candidates(Y, [Y == 1, np.ones_like(Y, dtype=bool)]).tolist()
+        [0]
+    """
+    Y = np.asarray(Y, dtype=np.float64)
+    # per row and candidate: true positives and predicted tags; a resample's micro-F1 = 2 tp / (gold + predicted)
+    stats = [((Y * p).sum(axis=1), np.asarray(p).sum(axis=1)) for p in predictions]
+    tp, predicted = (np.stack(column, axis=1) for column in zip(*stats))
+    gold = Y.sum(axis=1)
+    rng = np.random.default_rng(seed)
+    winners = []
+    for start in range(0, max(resamples, 1), 50):  # 50 resamples at a time: memory stays bounded
+        if resamples == 0:
+            counts = np.ones((1, len(Y)))
+        else:
+            counts = np.stack([np.bincount(rng.integers(0, len(Y), len(Y)), minlength=len(Y)).astype(np.float64)
+                               for _ in range(min(50, resamples - start))])
+        denominator = (counts @ gold)[:, None] + counts @ predicted
+        f1 = np.divide(2 * (counts @ tp), denominator, out=np.zeros_like(denominator), where=denominator > 0)
+        winners.append(f1.argmax(axis=1))
+    return np.concatenate(winners)
 
 
 def simplex_grid(n: int, step: float) -> list[np.ndarray]:

@@ -8,10 +8,11 @@ from conftest import so_titles_subset
 
 from multilabeltext.errors import ConfigError
 from multilabeltext.models import get_model
-from multilabeltext.models.ensemble import EnsembleModel, simplex_grid
+from multilabeltext.models.ensemble import EnsembleConfig, EnsembleModel, best_candidates, simplex_grid
 
 WORDS = {"char_ngrams": None, "min_df": 1}
 CHARS = {"word_ngrams": [1, 1], "char_ngrams": [2, 4], "min_df": 1}
+MEMBERS = [{"model": "linear", "params": {**WORDS, "cross_fit": 0}}, {"model": "linear", "params": {**CHARS, "cross_fit": 0}}]
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +58,48 @@ def test_simplex_grid_covers_every_split_once_most_even_first():
     assert len(grid) == 15 and all(abs(w.sum() - 1) < 1e-9 for w in grid)
     assert len({tuple(w) for w in grid}) == 15
     assert np.abs(grid[0] - 1 / 3).sum() <= min(np.abs(w - 1 / 3).sum() for w in grid)
+
+
+def _best_by_evaluate(Y, predictions):
+    """The reference: the index of the best micro-F1 by the library's own metrics (ties: the first)."""
+    from multilabeltext.metrics import evaluate
+
+    scores = [evaluate(Y, p, None)["micro_f1"] for p in predictions]
+    return int(np.argmax(scores))
+
+
+def test_best_candidates_matches_micro_f1_on_every_resample():
+    rng = np.random.default_rng(3)
+    Y = (rng.random((60, 5)) < 0.3).astype(np.float32)
+    predictions = [rng.random((60, 5)) < q for q in (0.2, 0.3, 0.5)] + [Y > 0]  # the last one is perfect
+    assert best_candidates(Y, predictions).tolist() == [3]
+    noisy = predictions[:3]
+    winners = best_candidates(Y, noisy, resamples=30, seed=5)
+    assert len(winners) == 30
+    again = np.random.default_rng(5)  # the same resamples, drawn as the function draws them
+    for winner in winners:
+        rows = again.integers(0, len(Y), len(Y))
+        assert winner == _best_by_evaluate(Y[rows], [p[rows] for p in noisy])
+
+
+def test_bagged_weights_are_the_mean_of_each_resample_best(data):
+    labels, train, validation, _ = data
+    members = [get_model("linear", **WORDS, cross_fit=0).fit(*train, labels=labels, validation=validation),
+               get_model("linear", **CHARS, cross_fit=0).fit(*train, labels=labels, validation=validation)]
+    once = EnsembleModel.from_members(members, validation, EnsembleConfig(members=MEMBERS, weight_resamples=0))
+    bagged = EnsembleModel.from_members(members, validation, EnsembleConfig(members=MEMBERS, weight_resamples=40))
+    grid = simplex_grid(2, 0.05)
+    assert any(np.allclose(once.weights_, w) for w in grid)  # one grid point
+    probas = [m.validation_proba_ for m in members]
+    from multilabeltext.thresholds import tune_global
+
+    predictions = [sum(wi * p for wi, p in zip(w, probas)) for w in grid]
+    predictions = [p >= tune_global(validation[1], p) for p in predictions]
+    expected = np.mean([grid[i] for i in best_candidates(validation[1], predictions, 40, 0)], axis=0)
+    np.testing.assert_allclose(bagged.weights_, expected, atol=1e-6)
+    assert bagged.config.to_dict()["weight_resamples"] == 40
+
+
+def test_weight_resamples_must_be_a_whole_number():
+    with pytest.raises(ConfigError, match="weight_resamples"):
+        EnsembleConfig(weight_resamples=-1)
