@@ -363,6 +363,16 @@ class SplitData:
         self.tokenizer = TokenizerConfig.from_dict(loaded.tokenizer)
         tokenizer = Tokenizer(self.tokenizer)
         self.fit_tokens = sum(len(t) for t in tokenizer.batch(self.texts_fit))
+        self.scores_dir: Path | None = None  # --save-scores: where score_run writes each run's scores
+
+    def save_scores(self, directory: Path) -> None:
+        """Remember ``directory`` for each run's scores; write the split's label matrices and labels there."""
+        self.scores_dir = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        np.save(directory / "Y_validation.npy", self.Y_val)
+        np.save(directory / "Y_test.npy", self.Y_test)
+        (directory / "labels.json").write_text(json.dumps({"labels": self.labels, "test_only": self.test_only}) + "\n",
+                                               encoding="utf-8")
 
     def describe(self) -> dict:
         return {"rule": self.split.rule, "rows": {"fit": len(self.fit_idx), "validation": len(self.val_idx),
@@ -378,10 +388,13 @@ class SplitData:
         return np.hstack([proba, np.zeros((len(proba), len(self.test_only)), dtype=proba.dtype)])
 
 
-def score_run(kind: str, fit, predict, data: SplitData, keep=None) -> dict:
+def score_run(name: str, kind: str, fit, predict, data: SplitData, keep=None) -> dict:
     """Fit, tune every decision rule on the validation slice, score the test part; timings and memory.
 
-    ``keep(model, fit_seconds)``, when given, receives the fitted model (for an ensemble of fitted models)."""
+    ``keep(model, fit_seconds)``, when given, receives the fitted model (for an ensemble of fitted models).
+    With ``data.scores_dir`` set (``--save-scores``), the scores are saved there as ``<name>.validation.npy``
+    (held-out scores of the validation slice), ``<name>.test.npy`` and, for a cross-fitted model, its tuning
+    rows ``<name>.tuning_Y.npy`` / ``<name>.tuning_proba.npy``."""
     from multilabeltext.metrics import evaluate
     from multilabeltext.thresholds import Thresholds, apply
 
@@ -396,6 +409,13 @@ def score_run(kind: str, fit, predict, data: SplitData, keep=None) -> dict:
     with Meter() as m_pred:
         proba_test = np.asarray(predict(model, data.texts_test), dtype=np.float32)
     proba_test = data.pad(proba_test)
+    if data.scores_dir is not None:
+        held_out = getattr(model, "validation_proba_", None)  # ours: the scores ensemble weights are tuned on
+        np.save(data.scores_dir / f"{name}.validation.npy", proba_val if held_out is None else held_out)
+        np.save(data.scores_dir / f"{name}.test.npy", proba_test)
+        if len(Y_tune) != len(data.Y_val):
+            np.save(data.scores_dir / f"{name}.tuning_Y.npy", Y_tune)
+            np.save(data.scores_dir / f"{name}.tuning_proba.npy", proba_tune)
     rules = {}
     for rule, (method, min_tags) in RULES.items():
         started = time.perf_counter()
@@ -490,6 +510,8 @@ def split_auxiliary(args, loaded, data: SplitData, auxiliary_dir):
 
 def run_split(args, loaded, split, work: Path, so_text, auxiliary_dir) -> dict:
     data = SplitData(loaded, split, args.validation_fraction, args.seed)
+    if args.save_scores is not None:
+        data.save_scores(args.save_scores / loaded.name / split.name)
     out = {"name": split.name, **data.describe(), "runs": {}, "skipped": {}}
     auxiliary = split_auxiliary(args, loaded, data, auxiliary_dir)
     if auxiliary is not None:
@@ -562,7 +584,7 @@ def run_guarded(name, kind, fit, predict, data, params, keep=None, extra_fit_sec
     fitted earlier in the run) are added to the training time."""
     started = time.perf_counter()
     try:
-        run = score_run(kind, fit, predict, data, keep)
+        run = score_run(name, kind, fit, predict, data, keep)
         if extra_fit_seconds:
             train = run["train"]
             train["combine_seconds"] = train["seconds"]
@@ -772,6 +794,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, help="JSON file (default bench/results/models.json, or "
                                                      "models-quick.json with --quick)")
     parser.add_argument("--verbose", action="store_true", help="show the library's progress bars")
+    parser.add_argument("--save-scores", type=Path, metavar="DIR",
+                        help="also save every run's validation and test scores as .npy under DIR/<dataset>/<split>/ "
+                             "(with the label matrices), for bench/ensemble_ceiling.py and other offline analyses")
     args = parser.parse_args(argv)
 
     datasets = []

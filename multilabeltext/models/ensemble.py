@@ -131,17 +131,8 @@ class EnsembleModel(TagModel):
         noise (pythonquestions folds, 80 rows: micro-F1 0.758 with it, 0.767-0.770 bagged; so-titles, 4,040
         rows: 0.708 -> 0.710). Ties go to the first candidate, the most even one.
         """
-        from ..thresholds import tune_global
-
-        candidates = simplex_grid(len(probas), self.config.weight_step if len(probas) <= 3 else 0.1)
-
-        def predictions():
-            for w in candidates:
-                proba = sum(wi * p for wi, p in zip(w, probas))
-                yield proba >= tune_global(Y, proba)
-
-        winners = best_candidates(Y, predictions(), self.config.weight_resamples, self.config.seed)
-        return np.mean([candidates[i] for i in winners], axis=0)
+        cfg = self.config
+        return tune_weights(probas, Y, cfg.weight_step if len(probas) <= 3 else 0.1, cfg.weight_resamples, cfg.seed)
 
     def _predict_proba(self, texts):
         return sum(w * m.predict_proba(texts) for w, m in zip(self.weights_, self.members_))
@@ -160,6 +151,33 @@ class EnsembleModel(TagModel):
         self.members_ = [model_class(name).load(directory / "members" / str(i))
                          for i, name in enumerate(meta["members"])]
         self.weights_ = np.array(meta["weights"], dtype=np.float32)
+
+
+def tune_weights(probas: list[np.ndarray], Y: np.ndarray, step: float = 0.05, resamples: int = 200,
+                 seed: int = 0) -> np.ndarray:
+    """Member weights for averaging ``probas``: the simplex-grid candidate with the best micro-F1 (each at its
+    best global threshold), averaged over ``resamples`` bootstrap resamples of the rows (0: best once).
+
+    What :class:`EnsembleModel` does with its members' held-out validation scores; public so that scores
+    saved elsewhere (``bench/bench_models.py --save-scores``) can be combined the same way.
+
+    Example:
+        >>> Y = np.array([[1, 0], [0, 1], [1, 0], [0, 1]])
+        >>> good = Y * 0.8 + 0.1
+        >>> tune_weights([good, 1 - good], Y, step=0.5, resamples=0).tolist()  # the reversed scores get 0
+        [1.0, 0.0]
+    """
+    from ..thresholds import tune_global
+
+    candidates = simplex_grid(len(probas), step)
+
+    def predictions():
+        for w in candidates:
+            proba = sum(wi * p for wi, p in zip(w, probas))
+            yield proba >= tune_global(Y, proba)
+
+    winners = best_candidates(Y, predictions(), resamples, seed)
+    return np.mean([candidates[i] for i in winners], axis=0)
 
 
 def best_candidates(Y: np.ndarray, predictions, resamples: int = 0, seed: int = 0) -> np.ndarray:
