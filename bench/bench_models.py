@@ -388,6 +388,16 @@ class SplitData:
         return np.hstack([proba, np.zeros((len(proba), len(self.test_only)), dtype=proba.dtype)])
 
 
+def decide(Y_tune: np.ndarray, proba_tune: np.ndarray, method: str, min_tags: int, n_eval_labels: int):
+    """Thresholds tuned on (Y_tune, proba_tune): the fitted ``Thresholds``, their per-label vector over the
+    model's labels, and that vector over the evaluation labels (tags only in the test part: never predicted)."""
+    from multilabeltext.thresholds import Thresholds
+
+    th = Thresholds.fit(Y_tune, proba_tune, method=method, min_tags=min_tags, fixed=TRAIN_RULE[3])
+    vec = th.vector(Y_tune.shape[1])
+    return th, vec, np.concatenate([vec, np.ones(n_eval_labels - len(vec))])
+
+
 def score_run(name: str, kind: str, fit, predict, data: SplitData, keep=None) -> dict:
     """Fit, tune every decision rule on the validation slice, score the test part; timings and memory.
 
@@ -396,7 +406,7 @@ def score_run(name: str, kind: str, fit, predict, data: SplitData, keep=None) ->
     (held-out scores of the validation slice), ``<name>.test.npy`` and, for a cross-fitted model, its tuning
     rows ``<name>.tuning_Y.npy`` / ``<name>.tuning_proba.npy``."""
     from multilabeltext.metrics import evaluate
-    from multilabeltext.thresholds import Thresholds, apply
+    from multilabeltext.thresholds import apply
 
     with Meter() as m_fit:
         model = fit()
@@ -419,10 +429,8 @@ def score_run(name: str, kind: str, fit, predict, data: SplitData, keep=None) ->
     rules = {}
     for rule, (method, min_tags) in RULES.items():
         started = time.perf_counter()
-        th = Thresholds.fit(Y_tune, proba_tune, method=method, min_tags=min_tags, fixed=TRAIN_RULE[3])
+        th, vec_val, vec_test = decide(Y_tune, proba_tune, method, min_tags, len(data.eval_labels))
         tune_seconds = time.perf_counter() - started
-        vec_val = th.vector(len(data.labels))
-        vec_test = np.concatenate([vec_val, np.ones(len(data.test_only))])  # test-only tags: never predicted
         val = evaluate(Y_tune, apply(proba_tune, vec_val, min_tags=min_tags), proba_tune)
         test = evaluate(data.Y_test, apply(proba_test, vec_test, min_tags=min_tags), proba_test)
         rules[rule] = {"thresholds": {"method": method, "min_tags": min_tags, "global": th.global_,

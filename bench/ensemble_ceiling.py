@@ -32,8 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
 sys.dont_write_bytecode = True
+import bench_models  # noqa: E402  (next to this file: the benchmark's decision rules)
+
+REPO = bench_models.REPO
 
 
 def load_scores(directory: Path, members: list[str]) -> dict:
@@ -44,7 +46,7 @@ def load_scores(directory: Path, members: list[str]) -> dict:
                          f"--save-scores (and these models) first.")
     labels = json.loads((directory / "labels.json").read_text(encoding="utf-8"))
     out = {"Y_validation": np.load(directory / "Y_validation.npy"), "Y_test": np.load(directory / "Y_test.npy"),
-           "labels": labels["labels"] + labels["test_only"], "n_train_labels": len(labels["labels"]), "members": {}}
+           "labels": labels["labels"] + labels["test_only"], "members": {}}
     for m in members:
         scores = {"validation": np.load(directory / f"{m}.validation.npy"), "test": np.load(directory / f"{m}.test.npy")}
         if (directory / f"{m}.tuning_Y.npy").exists():  # a cross-fitted model tunes on every train row's score
@@ -53,18 +55,17 @@ def load_scores(directory: Path, members: list[str]) -> dict:
     return out
 
 
-def decide_and_score(Y_tune, proba_tune, Y_test, proba_test, n_train_labels: int) -> dict:
-    """``multilabeltext train``'s default rule tuned on (Y_tune, proba_tune), applied to the test scores."""
-    from multilabeltext.config import TrainConfig
+def decide_and_score(Y_tune, proba_tune, Y_test, proba_test) -> dict:
+    """``multilabeltext train``'s default rule tuned on (Y_tune, proba_tune) as the benchmark tunes it, applied
+    to the test scores."""
     from multilabeltext.metrics import evaluate
-    from multilabeltext.thresholds import Thresholds, apply
+    from multilabeltext.thresholds import apply
 
-    rule = TrainConfig()
-    th = Thresholds.fit(Y_tune, proba_tune, method=rule.threshold, min_tags=rule.min_tags, fixed=rule.fixed_threshold)
-    vector = np.concatenate([th.vector(n_train_labels), np.ones(Y_test.shape[1] - n_train_labels)])
-    metrics = evaluate(Y_test, apply(proba_test, vector, min_tags=rule.min_tags), proba_test)
+    rule, method, min_tags, _ = bench_models.TRAIN_RULE
+    _, _, vector = bench_models.decide(Y_tune, proba_tune, method, min_tags, Y_test.shape[1])
+    metrics = evaluate(Y_test, apply(proba_test, vector, min_tags=min_tags), proba_test)
     return {"micro_f1": round(metrics["micro_f1"], 4), "p_at_1": round(metrics["p_at_1"], 4),
-            "rule": f"{rule.threshold}, min_tags {rule.min_tags}"}
+            "rule": bench_models.rule_label(rule)}
 
 
 def ceiling(probas_test: list[np.ndarray], Y_test: np.ndarray, step: float) -> dict:
@@ -102,21 +103,21 @@ def top1_errors(proba: np.ndarray, Y: np.ndarray, labels: list[str], top: int = 
 def analyse(scores: dict, members: list[str]) -> dict:
     from multilabeltext.models.ensemble import EnsembleConfig, tune_weights
 
-    Y_val, Y_test, n = scores["Y_validation"].astype(np.float32), scores["Y_test"], scores["n_train_labels"]
+    Y_val, Y_test = scores["Y_validation"].astype(np.float32), scores["Y_test"]
     result = {"members": {}}
     for m in members:
         s = scores["members"][m]
         Y_tune, proba_tune = s.get("tuning", (Y_val, s["validation"]))
-        result["members"][m] = decide_and_score(Y_tune, proba_tune, Y_test, s["test"], n)
+        result["members"][m] = decide_and_score(Y_tune, proba_tune, Y_test, s["test"])
     config = EnsembleConfig()
-    step = config.weight_step if len(members) <= 3 else 0.1
+    step = config.grid_step(len(members))
     weights = tune_weights([scores["members"][m]["validation"] for m in members], Y_val, step,
                            config.weight_resamples, config.seed)
     weights = weights / weights.sum()
     val = sum(w * scores["members"][m]["validation"] for w, m in zip(weights, members))
     test = sum(w * scores["members"][m]["test"] for w, m in zip(weights, members))
     result["ensemble"] = {"weights": dict(zip(members, weights.round(4).tolist())),
-                          **decide_and_score(Y_val, val, Y_test, test, n)}
+                          **decide_and_score(Y_val, val, Y_test, test)}
     result["ceiling_chosen_on_test"] = ceiling([scores["members"][m]["test"] for m in members], Y_test, step)
     result["ensemble_top1_errors"] = top1_errors(test, Y_test, scores["labels"])
     return result
@@ -128,7 +129,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", default="linear,mlp,lstm", help="saved runs to average (default linear,mlp,lstm)")
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/ensemble-ceiling-<dataset>.json)")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(REPO))
     members = [m.strip() for m in args.members.split(",") if m.strip()]
     if len(members) < 2:
         parser.error("--members needs at least two saved runs")

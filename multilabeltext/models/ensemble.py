@@ -56,6 +56,11 @@ class EnsembleConfig(Settings):
               f"weight_resamples must be a whole number >= 0, got {self.weight_resamples!r}.",
               "use weight_resamples = 200 (or 0 for the single best weights on the whole validation split).")
 
+    def grid_step(self, n_members: int) -> float:
+        """Spacing of the candidate weights for ``n_members``: ``weight_step``, or 0.1 above 3 members (the
+        grid grows as step ** -(n - 1))."""
+        return self.weight_step if n_members <= 3 else 0.1
+
 
 class EnsembleModel(TagModel):
     """Weighted average of member models' probabilities."""
@@ -132,7 +137,7 @@ class EnsembleModel(TagModel):
         rows: 0.708 -> 0.710). Ties go to the first candidate, the most even one.
         """
         cfg = self.config
-        return tune_weights(probas, Y, cfg.weight_step if len(probas) <= 3 else 0.1, cfg.weight_resamples, cfg.seed)
+        return tune_weights(probas, Y, cfg.grid_step(len(probas)), cfg.weight_resamples, cfg.seed)
 
     def _predict_proba(self, texts):
         return sum(w * m.predict_proba(texts) for w, m in zip(self.weights_, self.members_))
