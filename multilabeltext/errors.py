@@ -101,5 +101,9 @@ class DatasetExistsError(MultilabeltextError):
     """The output directory already holds data."""
 
 
+class OutputBusyError(MultilabeltextError):
+    """Another run holds the lock on the output path."""
+
+
 class DatasetFormatError(MultilabeltextError):
     """A directory is not a dataset directory, or is from an incompatible version."""

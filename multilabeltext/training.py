@@ -44,14 +44,22 @@ def _split(directory: Path, split: str, labels: list[str]):
 
 def train(dataset: str | Path, out: str | Path, config: TrainConfig | None = None, *, force: bool = False) -> TrainResult:
     """Train ``config.model`` on a prepared dataset and write a model directory at ``out``."""
+    from .data.dataset import check_replaceable
+    from .outputs import claim_output
+
+    config = config or TrainConfig()
+    with claim_output(out, inputs=[dataset, config.vectors, config.auxiliary]):  # before any work
+        check_replaceable(out, force=force, marker="model.json")
+        return _train(Path(dataset), out, config, force)
+
+
+def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool) -> TrainResult:
     from .data.dataset import read_labels, read_manifest, sha256_file
     from .metrics import evaluate, per_tag
     from .modeldir import save_model
     from .models import get_model
     from .thresholds import Thresholds, apply
 
-    config = config or TrainConfig()
-    dataset = Path(dataset)
     manifest = read_manifest(dataset)
     labels = read_labels(dataset)
     model = get_model(config.model, config.params)  # validates the settings before any heavy work

@@ -127,9 +127,12 @@ def word2vec_command(
 
         for dataset in datasets:
             run(read_manifest, dataset)
-        run(emb.check_vectors_out, out, force=force)
-        kv = run(emb.train_word2vec, datasets, settings)
-        run(emb.save_vectors, kv, out, force=force)
+        from ..outputs import claim_output
+
+        with run(claim_output, out, inputs=datasets):  # one run per output, taken before any work
+            run(emb.check_vectors_out, out, force=force)
+            kv = run(emb.train_word2vec, datasets, settings)
+            run(emb.save_vectors, kv, out, force=force)
         if quiet:
             print(out)
         else:

@@ -51,14 +51,9 @@ def write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-@contextmanager
-def atomic_directory(out: str | Path, *, force: bool = False, marker: str = MANIFEST) -> Iterator[Path]:
-    """Yield a temporary sibling directory that replaces ``out`` only if the block succeeds.
-
-    Refuses an ``out`` that already holds files unless ``force``; even with ``force`` it only replaces a
-    directory holding ``marker`` (a dataset's manifest.json, a model's model.json), never other data.
-    An interrupted or failed run leaves ``out`` as it was and removes the temporary directory.
-    """
+def check_replaceable(out: str | Path, *, force: bool = False, marker: str = MANIFEST) -> Path:
+    """Raise :class:`DatasetExistsError` unless ``out`` may be written: new, empty, or (with ``force``) a
+    directory holding ``marker`` (a dataset's manifest.json, a model's model.json), never other data."""
     out = Path(out)
     kind = "dataset" if marker == MANIFEST else "model"
     if out.exists() and not out.is_dir():
@@ -72,31 +67,57 @@ def atomic_directory(out: str | Path, *, force: bool = False, marker: str = MANI
         raise DatasetExistsError(f"the output directory holds files that are not a {kind}; --force only "
                                  f"replaces a {kind} directory, to never delete other data.", path=out,
                                  fix="choose another --out directory, or empty this one yourself.")
-    with replace_atomically(out) as tmp:
-        yield tmp
+    return out
+
+
+@contextmanager
+def atomic_directory(out: str | Path, *, force: bool = False, marker: str = MANIFEST) -> Iterator[Path]:
+    """Yield a temporary sibling directory that replaces ``out`` only if the block succeeds.
+
+    Refuses an ``out`` that already holds files unless ``force``; even with ``force`` it only replaces a
+    directory holding ``marker`` (a dataset's manifest.json, a model's model.json), never other data.
+    An interrupted or failed run leaves ``out`` as it was and removes the temporary directory.
+    """
+    from ..outputs import claim_output
+
+    with claim_output(out):
+        out = check_replaceable(out, force=force, marker=marker)
+        with replace_atomically(out) as tmp:
+            yield tmp
 
 
 @contextmanager
 def replace_atomically(out: Path) -> Iterator[Path]:
     """Yield a fresh temporary sibling of ``out`` that is renamed to ``out`` (replacing it) if the block succeeds.
 
-    No checks: callers decide first whether ``out`` may be replaced (:func:`atomic_directory` does).
+    No checks of what ``out`` holds: callers decide first whether it may be replaced (:func:`atomic_directory`
+    does). It claims ``out`` (:mod:`multilabeltext.outputs`: a lock, stale temporaries of dead runs removed);
+    a failed write (disk full, read-only) becomes the project's error naming the path.
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
-        yield tmp
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    from ..outputs import claim_output, is_write_error, os_error
+
+    with claim_output(out) as out:
+        tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+        except OSError as exc:
+            raise os_error(exc, out.parent) from None
+        try:
+            yield tmp
+            if out.exists():
+                old = out.parent / f".{out.name}.old-{os.getpid()}"
+                out.rename(old)
+                tmp.rename(out)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                tmp.rename(out)
+        except OSError as exc:
+            if not is_write_error(exc):
+                raise
+            raise os_error(exc, exc.filename or out) from None
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def read_manifest(directory: str | Path) -> dict:

@@ -153,6 +153,14 @@ def prepare(inputs: list[str | Path], out: str | Path, config: PrepareConfig | N
     config = config or PrepareConfig()
     if not inputs:
         raise ConfigError("no input file given.", fix="pass the dump's file(s), e.g. Questions.csv or Posts.xml.")
+    from ..outputs import claim_output
+
+    with claim_output(out, inputs=inputs):  # before any work: one run per output, inputs never inside it
+        ds.check_replaceable(out, force=force)
+        return _prepare(inputs, out, config, force)
+
+
+def _prepare(inputs: list[str | Path], out: str | Path, config: PrepareConfig, force: bool) -> PrepareResult:
     source = open_source(inputs, config)
     if config.split == "column" and source.format_name != "table":
         raise ConfigError(f"--split column needs a table input with a split column; {source.format_name} "

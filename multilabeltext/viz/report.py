@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -205,18 +203,12 @@ def write_report(model_dir: str | Path, out: str | Path | None = None, *, compar
 
     if method not in METHODS:
         raise ConfigError(f"method must be one of {', '.join(METHODS)}, got {method!r}.", fix="pass --method pca.")
+    from ..outputs import check_regular_file_target, claim_output, write_text_atomically
+
     out = Path(out) if out is not None else Path(model_dir) / "report.html"
-    if out.is_dir():
-        raise ConfigError("the report path is a directory.", path=out, fix="pass a file name, e.g. --out report.html.")
-    text = render_report(model_dir, compare=compare, vectors=vectors, reference_2018=reference_2018, bench=bench,
-                         method=method)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    check_regular_file_target(out, looks_like=lambda head: b"<html" in head.lower() or b"<!doctype" in head.lower())
+    with claim_output(out, inputs=[model_dir, *compare, vectors, reference_2018, bench], directory=False):
+        text = render_report(model_dir, compare=compare, vectors=vectors, reference_2018=reference_2018,
+                             bench=bench, method=method)
+        write_text_atomically(out, text)
     return out
