@@ -37,8 +37,12 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 1, in_flig
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from .signals import die_with_parent
+
     in_flight = in_flight or 2 * jobs
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent,
+                               initargs=(os.getpid(),))
+    try:
         pending: deque = deque()
         for item in items:
             pending.append(pool.submit(fn, item))
@@ -46,3 +50,18 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 1, in_flig
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+    except BaseException:  # Ctrl-C, SIGTERM, an error, or the consumer stopped: stop the workers now
+        _terminate(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _terminate(pool) -> None:
+    """Cancel what is queued and end the workers at once (``shutdown`` alone waits for running tasks)."""
+    processes = list(getattr(pool, "_processes", {}).values())  # private, but the only handle on the workers
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)

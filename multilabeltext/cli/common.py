@@ -67,3 +67,6 @@ def version_callback(value: bool) -> None:
 def main(version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
                                                help="Print the version and exit.")] = False) -> None:
     """Multi-label text classification, with Stack Overflow tag prediction as its showcase."""
+    from ..signals import terminate_like_interrupt
+
+    terminate_like_interrupt()  # SIGTERM cleans up like Ctrl-C: exit 130, nothing written, no workers left

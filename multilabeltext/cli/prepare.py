@@ -137,4 +137,7 @@ def processing_main() -> None:
     """Entry point of ``processing.py``: the ``prepare`` command on its own, same options."""
     single = typer.Typer(add_completion=False, rich_markup_mode="rich", pretty_exceptions_enable=False)
     single.command(help=PREPARE_HELP, no_args_is_help=True)(prepare_command)
+    from ..signals import terminate_like_interrupt
+
+    terminate_like_interrupt()
     single()

@@ -40,7 +40,8 @@ def serve(model_dir: str | Path, settings: ServeSettings | None = None, *,
 
         target, extra = create_app(model_dir, settings), {}
     else:
-        os.environ[ENV] = json.dumps({"model_dir": str(model_dir.resolve()), "settings": settings.to_dict()})
+        os.environ[ENV] = json.dumps({"model_dir": str(model_dir.resolve()), "settings": settings.to_dict(),
+                                      "parent": os.getpid()})
         target, extra = "multilabeltext.serve.server:app_from_environment", {"factory": True,
                                                                             "workers": settings.workers}
     if announce:
@@ -51,9 +52,11 @@ def serve(model_dir: str | Path, settings: ServeSettings | None = None, *,
 
 def app_from_environment():
     """The app a uvicorn worker process builds (``--workers`` > 1), from the settings :func:`serve` exported."""
+    from ..signals import die_with_parent
     from .app import create_app
 
     spec = json.loads(os.environ[ENV])
+    die_with_parent(spec.get("parent"))  # a worker never outlives the supervisor, even after kill -9
     return create_app(spec["model_dir"], ServeSettings.from_dict(spec["settings"]))
 
 

@@ -64,3 +64,33 @@ def test_two_worker_processes_both_answer(serve_model):
     finally:
         stderr = stop_server(proc)
     assert "Traceback" not in stderr, stderr
+
+
+
+def test_workers_die_with_a_killed_supervisor(serve_model):
+    """``serve --workers 2`` killed with -9: the port stops answering (issue 13, item 4)."""
+    import os
+    import signal
+    import time
+
+    proc, url = start_server(serve_model, "--workers", "2")
+    pids = {httpx.get(f"{url}/health", timeout=10).json()["pid"] for _ in range(20)}
+    try:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 15
+        answered = True
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{url}/health", timeout=1)
+            except httpx.TransportError:
+                answered = False
+                break
+            time.sleep(0.2)
+        assert not answered, "the workers kept serving after their supervisor was killed"
+    finally:
+        for pid in pids:  # never leave a server behind, whatever the outcome
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
