@@ -41,10 +41,13 @@ def evaluate_command(
 
     report = run(evaluate_models, models, dataset, split, reference_2018)
     first = next(iter(report["models"]))
-    if per_tag:
-        print(format_table(report["models"][first], report["per_tag"][first], max_tags=20))
-        print()
+    # what is measured comes first: the split, then whose per-tag table it is, then the side-by-side table
     print(f"{report['split']} split of {report['dataset']}: {report['rows']:,} rows")
+    if per_tag:
+        print(f"\nModel {first} ({models[0]}): overall and per tag (the 20 most frequent; --no-per-tag hides "
+              "this)")
+        print(format_table(report["models"][first], report["per_tag"][first], max_tags=20))
+        print("\nSide by side:")
     print(compare_table(report["models"], keys=("micro_f1", "macro_f1", "samples_f1", "p_at_1", "p_at_3",
                                                 "hamming_loss", "subset_accuracy")))
     if json_out:

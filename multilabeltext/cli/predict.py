@@ -21,6 +21,9 @@ PREDICT_HELP = """Predict tags with a trained model; prints one JSON object per 
   One text per line from a file, or from stdin with [cyan]-[/cyan]:
   [cyan]multilabeltext predict models/so-titles-linear --file questions.txt --top-k 5 > predictions.jsonl[/cyan]
   [cyan]echo "pandas groupby sum" | multilabeltext predict models/so-titles-linear -[/cyan]
+
+Blank and whitespace-only lines are not tagged: their output line says [cyan]"skipped"[/cyan] (no tags), so \
+output line N always answers input line N, and stderr lists them.
 """
 
 
@@ -53,10 +56,50 @@ def predict_command(
     from ..predict import Predictor
 
     predictor = run(Predictor, model)
+    blank: list[int] = []
 
     def emit():
-        for text, result in predictor.predict_stream(_texts(texts, file), batch_size=batch_size,
-                                                     threshold=threshold, top_k=top_k):
+        for text, result in skip_blank(_texts(texts, file), blank, lambda stream: predictor.predict_stream(
+                stream, batch_size=batch_size, threshold=threshold, top_k=top_k)):
             print(json.dumps({"text": text, **result}, ensure_ascii=False))
 
     run(emit)
+    if blank:
+        shown = ", ".join(map(str, blank[:10])) + (" ..." if len(blank) > 10 else "")
+        print(f"{len(blank):,} blank text(s) not tagged (line {shown}): their output lines say "
+              '"skipped", so output line N still answers input line N.', file=sys.stderr)
+
+
+BLANK = {"tags": [], "probabilities": {}, "skipped": "blank: nothing to tag"}
+
+
+def skip_blank(texts, blank: list[int], predict_stream):
+    """``(text, result)`` for every text in order; blank or whitespace-only texts are not given to the model
+    but answered with :data:`BLANK` in their place (their 1-based positions are appended to ``blank``).
+
+    Example:
+        >>> fake = lambda stream: ((t, {"tags": [t.upper()]}) for t in stream)
+        >>> found = []
+        >>> [r["tags"] for _, r in skip_blank(["a", " ", "b", ""], found, fake)], found
+        ([['A'], [], ['B'], []], [2, 4])
+    """
+    from collections import deque
+
+    pending: deque = deque()  # for each text read so far and not yet answered: blank or not
+
+    def to_model():
+        for number, text in enumerate(texts, 1):
+            is_blank = not text.strip()
+            pending.append((number, text, is_blank))
+            if is_blank:
+                blank.append(number)
+            else:
+                yield text
+
+    for text, result in predict_stream(to_model()):
+        while pending[0][2]:
+            yield pending.popleft()[1], dict(BLANK)
+        pending.popleft()
+        yield text, result
+    while pending:
+        yield pending.popleft()[1], dict(BLANK)

@@ -161,10 +161,10 @@ def _print_vectors_summary(kv, title: str) -> None:
     if corpus:
         table.add_row("tokens", f"{corpus.get('tokens', 0):,}")
     cfg = meta.get("config") or {}
+    training = meta.get("training") or {}
     if cfg:
         table.add_row("model", f"{'skip-gram' if cfg.get('sg') else 'CBOW'}, window {cfg.get('window')}, "
-                               f"min_count {cfg.get('min_count')}, {cfg.get('epochs')} epoch{'s' if cfg.get('epochs') != 1 else ''}")
-    training = meta.get("training") or {}
+                               f"min_count {cfg.get('min_count')}, {_epochs_text(cfg, training)}")
     if training:
         table.add_row("training", f"{training['seconds']:,.1f} s ({training['total_seconds']:,.1f} s with "
                                   f"tokenizing), {training['workers']} worker(s), corpus {training['mode']}")
@@ -174,6 +174,23 @@ def _print_vectors_summary(kv, title: str) -> None:
     if source:
         table.add_row("source", f"{source['path']} ({source['format']})")
     Console().print(table)
+
+
+def _epochs_text(cfg: dict, training: dict) -> str:
+    """The epochs that ran (what the progress bar counted), and why when a small corpus got more than asked.
+
+    Example:
+        >>> _epochs_text({"epochs": 5, "min_words": 3_000_000}, {"epochs": 16})
+        '16 epochs (--epochs 5, raised for a small corpus until 3,000,000 words are seen)'
+        >>> _epochs_text({"epochs": 1}, {"epochs": 1})
+        '1 epoch'
+    """
+    asked = cfg.get("epochs")
+    ran = training.get("epochs", asked)
+    text = f"{ran} epoch{'s' if ran != 1 else ''}"
+    if ran != asked:
+        text += f" (--epochs {asked}, raised for a small corpus until {cfg.get('min_words', 0):,} words are seen)"
+    return text
 
 
 def _print_similar(word: str, neighbours: list[tuple[str, float]], quiet: bool) -> None:
