@@ -17,6 +17,7 @@ from .fasttext import PREFIX, FastTextSource
 from .kaggle import KaggleSource, kaggle_files
 from .posts_csv import PostsCsvSource
 from .posts_xml import PostsXmlSource
+from .sample_2018 import Sample2018Source, is_2018_sample
 from .table import TableSource, table_kind
 
 SOURCES: dict[str, type[Source]] = {
@@ -69,6 +70,8 @@ def open_source(paths: list[str | Path], config: PrepareConfig) -> Source:
     """The reader for ``paths`` (format from ``config.format`` or detected); answers read only if needed."""
     paths = [Path(p) for p in paths]
     fmt = config.format if config.format != "auto" else detect_format(paths, config.encoding)
+    if fmt == "table" and len(paths) == 1 and is_2018_sample(paths[0], config.text_columns):
+        return Sample2018Source(paths, config)  # the 2018 sample: its flattened newlines are put back
     return SOURCES[fmt](paths, config, with_answers="answers" in config.fields)
 
 
