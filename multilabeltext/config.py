@@ -16,7 +16,10 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, get_type_hints
@@ -52,7 +55,7 @@ class Settings:
             sub = hints[name]
             if isinstance(sub, type) and issubclass(sub, Settings) and isinstance(value, dict):
                 value = sub.from_dict(value, source=f"{source} [{name}]")
-            kwargs[name] = value
+            kwargs[name] = _checked_number(name, value, sub, known[name].default, source)
         return cls(**kwargs)
 
     def to_toml(self) -> str:
@@ -72,6 +75,15 @@ class Settings:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError("config file not found.", path=path, fix="check the --config path.") from None
+        except IsADirectoryError:
+            raise ConfigError("the config path is a directory, not a TOML file.", path=path,
+                              fix="pass a .toml file, e.g. a copy of multilabeltext/defaults/*.toml.") from None
+        except UnicodeDecodeError:
+            raise ConfigError("the config file is not UTF-8 text (a binary file?).", path=path,
+                              fix="pass a TOML text file, e.g. a copy of multilabeltext/defaults/*.toml.") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read the config file ({exc.strerror}).", path=path,
+                              fix="check the --config path and its permissions.") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"not valid TOML: {exc}.", path=path,
                               fix="compare with multilabeltext/defaults/*.toml.") from None
@@ -82,6 +94,26 @@ class Settings:
     def replace(self, **changes):
         """A copy with some values changed (validated again)."""
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+
+
+def _checked_number(name: str, value, hint, default, source: str):
+    """``value`` for a field annotated ``int``/``float`` (optionally ``| None``): a finite number, whole for ``int``
+    (``1e3`` becomes 1000); text, booleans, ``nan``, ``inf`` and ``1e400`` are refused with the field's default."""
+    args = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    numeric = {a for a in args if a in (int, float)}
+    if not numeric or value is None or set(args) - numeric - {type(None)}:
+        return value
+    example = f" (default {default!r})" if default is not dataclasses.MISSING and default is not None else ""
+    fix = f"pass a number, e.g. {name}={default!r}." if example else "pass a number."
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{name} must be a number{example}, got {value!r} in {source}.", fix=fix)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number{example}, got {value!r} in {source}.", fix=fix)
+    if numeric == {int} and isinstance(value, float):
+        if not value.is_integer():
+            raise ConfigError(f"{name} must be a whole number{example}, got {value!r} in {source}.", fix=fix)
+        return int(value)
+    return value
 
 
 def check(ok: bool, what: str, fix: str) -> None:

@@ -70,7 +70,9 @@ class MissingColumnError(MultilabeltextError):
     """A table lacks a column the reader needs."""
 
     def __init__(self, path: str | Path, expected: str, found: list[str], fix: str):
-        super().__init__(f"expected a column '{expected}', found: {', '.join(found) or '(no columns)'}.",
+        shown = [name if len(name) <= 60 else name[:57] + "..." for name in found[:40]]
+        more = f" and {len(found) - 40} more" if len(found) > 40 else ""
+        super().__init__(f"expected a column '{expected}', found: {', '.join(shown) or '(no columns)'}{more}.",
                          path=path, fix=fix)
         self.expected = expected
         self.found = found

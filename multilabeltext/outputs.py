@@ -181,7 +181,7 @@ def stale_siblings(out: Path) -> list[tuple[Path, str, int]]:
 
 def clean_stale(out: Path) -> list[Path]:
     """Remove the temporaries of dead runs on ``out``; put back an old output a killed run left renamed."""
-    from .progress import status
+    from .progress import plain, status
 
     removed = []
     stale = stale_siblings(out)
@@ -189,7 +189,7 @@ def clean_stale(out: Path) -> list[Path]:
         olds = sorted((p for p, kind, _ in stale if kind == "old"), key=lambda p: p.stat().st_mtime)
         if olds:
             olds[-1].rename(out)
-            status(f"Put back {out}, left as {olds[-1].name} by a run that was killed")
+            status(f"Put back {plain(out)}, left as {plain(olds[-1].name)} by a run that was killed")
             stale = [s for s in stale if s[0] != olds[-1]]
     for path, _, _ in stale:
         if path.is_dir() and not path.is_symlink():
@@ -198,7 +198,8 @@ def clean_stale(out: Path) -> list[Path]:
             path.unlink(missing_ok=True)
         removed.append(path)
     if removed:
-        status(f"Removed {len(removed)} temporary file(s) left by killed runs: {', '.join(p.name for p in removed)}")
+        status(f"Removed {len(removed)} temporary file(s) left by killed runs: "
+               f"{plain(', '.join(p.name for p in removed))}")
     return removed
 
 

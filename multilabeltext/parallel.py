@@ -17,13 +17,13 @@ R = TypeVar("R")
 
 
 def resolve_jobs(jobs: int) -> int:
-    """``jobs`` worker processes; 0 means one per CPU core available to this process."""
-    if jobs > 0:
-        return jobs
+    """``jobs`` worker processes, at most one per CPU core available to this process; 0 means one per core
+    (more would only add processes and memory: ``jobs=100000`` once started 103 processes)."""
     try:
-        return max(len(os.sched_getaffinity(0)), 1)
+        cores = max(len(os.sched_getaffinity(0)), 1)
     except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    return min(jobs, cores) if jobs > 0 else cores
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], jobs: int = 1, in_flight: int | None = None) -> Iterator[R]:

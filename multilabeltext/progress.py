@@ -12,10 +12,24 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 _quiet = False
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # terminal control characters (tab and newline kept)
+
+
+def plain(text) -> str:
+    r"""``text`` made safe to print through rich: markup like ``[/x]`` escaped (shown as written, never parsed),
+    control characters such as ANSI escapes shown as ``\x1b`` instead of reaching the terminal.
+
+    >>> plain("[/x] \x1b[31mred")
+    '\\[/x] \\x1b[31mred'
+    """
+    from rich.markup import escape
+
+    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)))
 
 
 def set_quiet(quiet: bool) -> None:
@@ -69,8 +83,9 @@ def task(description: str, total: float | None = None, unit: str = "") -> Iterat
 
 
 def status(message: str) -> None:
-    """A one-line status message on stderr (silenced by ``--quiet``)."""
+    """A one-line status message on stderr (silenced by ``--quiet``); rich markup, so pass user text
+    (paths, names) through :func:`plain`."""
     if not _quiet:
         from rich.console import Console
 
-        Console(stderr=True).print(message)
+        Console(stderr=True).print(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", message))

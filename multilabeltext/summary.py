@@ -10,9 +10,11 @@ def print_prepare_summary(result) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from .progress import plain
+
     c = result.counts
     console = Console()
-    rows = Table(title=f"Prepared {result.out}", show_header=True, header_style="bold")
+    rows = Table(title=f"Prepared {plain(result.out)}", show_header=True, header_style="bold")
     rows.add_column("rows")
     rows.add_column("count", justify="right")
     rows.add_row("questions read", f"{c.get('questions_read', 0):,}")
@@ -29,7 +31,7 @@ def print_prepare_summary(result) -> None:
         rows.add_row(f"  {split}", f"{n:,}")
     console.print(rows)
     for example in c.get("malformed_examples", []):
-        console.print(f"  [yellow]skipped[/yellow] {example}")
+        console.print(f"  [yellow]skipped[/yellow] {plain(example)}")
 
     labels = Table(title=f"{c['labels']} tags kept" + (f" (top {MAX_LABEL_ROWS} shown)"
                                                        if c["labels"] > MAX_LABEL_ROWS else ""),
@@ -37,8 +39,8 @@ def print_prepare_summary(result) -> None:
     for col in ("tag", "questions", "train", "validation", "test"):
         labels.add_column(col, justify="left" if col == "tag" else "right")
     for row in result.manifest["labels"][:MAX_LABEL_ROWS]:
-        labels.add_row(row["tag"], f"{row['count']:,}", f"{row['train']:,}", f"{row['validation']:,}",
+        labels.add_row(plain(row["tag"]), f"{row['count']:,}", f"{row['train']:,}", f"{row['validation']:,}",
                        f"{row['test']:,}")
     console.print(labels)
-    console.print(f"Dataset written to [bold]{result.out}[/bold] (manifest.json, labels.json, "
+    console.print(f"Dataset written to [bold]{plain(result.out)}[/bold] (manifest.json, labels.json, "
                   f"train/validation/test.parquet)")

@@ -21,7 +21,7 @@ import numpy as np
 
 from .config import TokenizerConfig, TrainConfig
 from .errors import DatasetFormatError
-from .progress import status
+from .progress import plain, status
 
 
 @dataclass
@@ -80,7 +80,7 @@ def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool) -> 
     if config.auxiliary:
         from .auxiliary import load_auxiliary
 
-        status(f"Reading auxiliary data from {config.auxiliary}")
+        status(f"Reading auxiliary data from {plain(config.auxiliary)}")
         auxiliary = load_auxiliary(config.auxiliary, labels, weight=config.auxiliary_weight,
                                    require_tag=config.auxiliary_tag, exclude=val_texts + test_texts)
     np.random.seed(config.seed)

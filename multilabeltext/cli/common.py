@@ -34,11 +34,14 @@ ModelDirOption = Annotated[Path, typer.Option("--model", "-m", help="Model direc
 def fail(error: MultilabeltextError) -> None:
     from rich.console import Console
 
+    from ..progress import plain
+
     console = Console(stderr=True, highlight=False, soft_wrap=True)
-    console.print(f"[bold red]Error:[/bold red] {error.where + ': ' if error.where else ''}{error.what}",
+    # everything in an error may hold user text (file and column names, values): never parsed as markup
+    console.print(f"[bold red]Error:[/bold red] {plain(error.where) + ': ' if error.where else ''}{plain(error.what)}",
                   markup=True)
     if error.fix:
-        console.print(f"[bold]Fix:[/bold] {error.fix}")
+        console.print(f"[bold]Fix:[/bold] {plain(error.fix)}")
     raise typer.Exit(error.exit_code)
 
 

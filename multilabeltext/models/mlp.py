@@ -30,6 +30,8 @@ from .base import TagModel
 from .keras_support import epoch_report, import_keras, save_keras
 from .tfidf import TfidfFeatures, TfidfSettings
 
+MAX_LAYER_BYTES = 32 << 30  # bound of the first layer's training memory, checked before anything is allocated
+
 
 @dataclass(frozen=True)
 class MlpConfig(TfidfSettings):
@@ -49,6 +51,10 @@ class MlpConfig(TfidfSettings):
         super().__post_init__()
         check(isinstance(self.hidden, int) and self.hidden >= 1, f"hidden must be a positive number of units, got "
               f"{self.hidden!r}.", "use hidden = 512.")
+        first_layer = 16 * (self.max_features or 1_000_000) * self.hidden  # weights, gradients, Adam's 2 moments
+        check(first_layer <= MAX_LAYER_BYTES, f"hidden = {self.hidden:,} units over {self.max_features or 'all'} "
+              f"features needs about {first_layer / 2**30:,.0f} GiB for its first layer (at most "
+              f"{MAX_LAYER_BYTES / 2**30:.0f} GiB).", "use hidden = 512, or fewer max_features.")
         check(0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout!r}.", "use dropout = 0.5.")
         check(self.learning_rate > 0, f"learning_rate must be > 0, got {self.learning_rate!r}.",
               "use learning_rate = 0.002.")

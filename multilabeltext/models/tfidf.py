@@ -50,6 +50,9 @@ class TfidfSettings(Settings):
                 check(len(value) == 2 and 1 <= value[0] <= value[1],
                       f"{name} must be two increasing n-gram sizes, got {value!r}.", f"use e.g. {name} = [1, 2].")
         check(self.min_df >= 1, f"min_df must be >= 1, got {self.min_df!r}.", "use min_df = 2.")
+        check(self.max_features is None or (isinstance(self.max_features, int) and self.max_features >= 1),
+              f"max_features must be a positive number of n-grams (or unset for all), got {self.max_features!r}.",
+              "leave it out, or use max_features = 200000.")
         check(self.char_max_chars is None or (isinstance(self.char_max_chars, int) and self.char_max_chars >= 1),
               f"char_max_chars must be a positive number of characters (or unset), got {self.char_max_chars!r}.",
               "leave it out, or use char_max_chars = 1000.")

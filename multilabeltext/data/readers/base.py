@@ -22,6 +22,7 @@ from ...errors import EncodingError, InputNotFoundError, MalformedInputError, Mi
 QUESTION_COLUMNS = ["id", "title", "body", "tags", "split"]
 ANSWER_COLUMNS = ["parent_id", "body", "score"]
 BLOCK_SIZE = 8 << 20  # bytes of CSV per Arrow block: about 5,000 Stack Overflow posts
+MAX_BLOCK_SIZE = 512 << 20  # a row longer than BLOCK_SIZE is read again with blocks up to this size
 
 
 @dataclass
@@ -124,7 +125,12 @@ def read_header(path: Path, encoding: str, delimiter: str = ",") -> list[str]:
         text = first.decode(enc)
     except UnicodeDecodeError as exc:
         raise EncodingError(path, encoding, _describe_decode_error(exc), line=1) from None
-    return next(csv.reader([text.rstrip("\r\n")], delimiter=delimiter), [])
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))  # a long first line is a header the column checks explain
+    try:
+        return next(csv.reader([text.rstrip("\r\n")], delimiter=delimiter), [])
+    finally:
+        csv.field_size_limit(limit)
 
 
 def find_column(header: list[str], *names: str) -> str | None:
@@ -189,37 +195,52 @@ def csv_batches(path: Path, columns: list[str], *, encoding: str, stats: ReadSta
         return "skip"
 
     codec = python_encoding(encoding)
-    read_options = pacsv.ReadOptions(block_size=BLOCK_SIZE, encoding="utf8" if codec == "utf-8" else encoding,
-                                     use_threads=True)
     parse_options = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid)
     convert_options = pacsv.ConvertOptions(column_types={c: pa.string() for c in header},
                                            include_columns=columns, strings_can_be_null=False,
                                            quoted_strings_can_be_null=False)
     examples_before = len(stats.malformed_examples)
-    raw = _CountingReader(open(path, "rb"))
-    try:
-        reader = pacsv.open_csv(io.BufferedReader(raw, 1 << 20), read_options=read_options,
-                                parse_options=parse_options, convert_options=convert_options)
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            yield batch.to_pandas(), raw.count
-    except pa.ArrowInvalid as exc:
-        if strict and invalid_rows:
-            line = locate_text(path, invalid_rows[-1], encoding)
-            raise MalformedInputError(f"malformed row: {exc}".split("\n")[0].rstrip(":") + ".", path=path, line=line,
-                                      fix="repair the row (quote fields holding the delimiter), or leave out "
-                                          "--strict to skip such rows with a count.") from None
-        if "UTF8" in str(exc) or "utf8" in str(exc) or "decode" in str(exc).lower():
-            line, detail = locate_decode_error(path, encoding)
-            raise EncodingError(path, encoding, detail, line=line) from None
-        raise MalformedInputError(f"cannot parse the file as CSV: {exc}", path=path,
-                                  fix="check that it is a CSV file with a header row "
-                                      "(quoted fields may contain newlines).") from None
-    finally:
-        raw.close()
+    malformed_before = stats.malformed
+    block_size, rows_done, bytes_done = BLOCK_SIZE, 0, 0
+    while True:  # once per block size: a row longer than a block is read again with bigger blocks
+        read_options = pacsv.ReadOptions(block_size=block_size, encoding="utf8" if codec == "utf-8" else encoding,
+                                         use_threads=True, skip_rows_after_names=rows_done)
+        raw = _CountingReader(open(path, "rb"))
+        try:
+            reader = pacsv.open_csv(io.BufferedReader(raw, 1 << 20), read_options=read_options,
+                                    parse_options=parse_options, convert_options=convert_options)
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    break
+                rows_done += batch.num_rows
+                bytes_done = max(bytes_done, raw.count)
+                yield batch.to_pandas(), bytes_done
+            break
+        except pa.ArrowInvalid as exc:
+            if "straddl" in str(exc) and block_size < MAX_BLOCK_SIZE:
+                rows_done += stats.malformed - malformed_before  # skipped rows are rows of the file too
+                malformed_before = stats.malformed
+                block_size *= 4
+                continue
+            if "straddl" in str(exc):
+                raise MalformedInputError(f"a row is longer than {MAX_BLOCK_SIZE >> 20} MB, the most one row may "
+                                          "hold.", path=path, line=rows_done + 2,
+                                          fix="split or shorten that row (is a quote left open?).") from None
+            if strict and invalid_rows:
+                line = locate_text(path, invalid_rows[-1], encoding)
+                raise MalformedInputError(f"malformed row: {exc}".split("\n")[0].rstrip(":") + ".", path=path,
+                                          line=line, fix="repair the row (quote fields holding the delimiter), or "
+                                                         "leave out --strict to skip such rows with a count.") from None
+            if "UTF8" in str(exc) or "utf8" in str(exc) or "decode" in str(exc).lower():
+                line, detail = locate_decode_error(path, encoding)
+                raise EncodingError(path, encoding, detail, line=line) from None
+            raise MalformedInputError(f"cannot parse the file as CSV: {exc}", path=path,
+                                      fix="check that it is a CSV file with a header row "
+                                          "(quoted fields may contain newlines).") from None
+        finally:
+            raw.close()
     # name the lines of the skipped rows reported as examples
     new_examples = stats.malformed_examples[examples_before:]
     for i, (why, text) in enumerate(zip(new_examples, invalid_rows)):

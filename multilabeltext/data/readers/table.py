@@ -134,7 +134,28 @@ class TableSource(Source):
             yield batch.to_pandas(), int(size * seen / total)
 
     def _jsonl_frames(self, path: Path):
-        rows, consumed = [], 0
+        rows, numbers, consumed = [], [], 0
+        needed: list[str] | None = None  # the keys every row must have, known once the first batch is read
+
+        def complete(batch_rows, batch_numbers):
+            """The rows that have every column the first rows named (the others are malformed)."""
+            nonlocal needed
+            if needed is None:
+                header = list(dict.fromkeys(k for row in batch_rows for k in row))
+                if not header:
+                    return batch_rows
+                needed = self._columns(path, header)
+            kept = []
+            for row, number in zip(batch_rows, batch_numbers):
+                missing = [k for k in needed if k not in row]
+                if missing:
+                    self.stats.skip_malformed(f"{path.name}:{number}", f"no key {missing[0]!r} (the first lines "
+                                              f"have {', '.join(map(repr, needed))})", self.config.strict, path,
+                                              number)
+                else:
+                    kept.append(row)
+            return kept
+
         with open(path, "rb") as f:
             for number, raw in enumerate(f, start=1):
                 consumed += len(raw)
@@ -148,13 +169,19 @@ class TableSource(Source):
                     self.stats.skip_malformed(f"{path.name}:{number}", f"not valid JSON ({exc.msg})",
                                               self.config.strict, path, number)
                     continue
+                except RecursionError:
+                    self.stats.skip_malformed(f"{path.name}:{number}", "JSON nested too deeply",
+                                              self.config.strict, path, number)
+                    continue
                 if not isinstance(row, dict):
                     self.stats.skip_malformed(f"{path.name}:{number}", "expected a JSON object per line",
                                               self.config.strict, path, number)
                     continue
                 rows.append(row)
+                numbers.append(number)
                 if len(rows) >= JSON_BATCH_ROWS:
-                    yield pd.DataFrame(rows), consumed
-                    rows = []
+                    yield pd.DataFrame(complete(rows, numbers), columns=needed), consumed
+                    rows, numbers = [], []
         if rows or consumed == 0:
-            yield pd.DataFrame(rows), consumed
+            kept = complete(rows, numbers)
+            yield pd.DataFrame(kept, columns=needed if needed else None), consumed
