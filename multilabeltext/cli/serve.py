@@ -40,10 +40,15 @@ def serve_command(
     max_pending: Annotated[int, typer.Option(help="Texts allowed to wait; beyond, requests get 503.")] = DEFAULTS.max_pending,
     log_level: Annotated[str, typer.Option(help="critical | error | warning | info | debug")] = DEFAULTS.log_level,
     access_log: Annotated[bool, typer.Option("--access-log", help="Log every request.")] = DEFAULTS.access_log,
+    request_timeout: Annotated[float, typer.Option(help="Seconds a request may take to arrive; idle and slow "
+                                                   "connections are closed after it.")] = DEFAULTS.request_timeout,
+    max_header_bytes: Annotated[int, typer.Option(help="Largest request head (request line and headers), in "
+                                                  "bytes.")] = DEFAULTS.max_header_bytes,
 ) -> None:
     from ..serve.server import serve
 
     settings = run(ServeSettings, host=host, port=port, workers=workers, max_batch=max_batch,
                    max_text_bytes=max_text_bytes, max_wait_ms=max_wait_ms, max_pending=max_pending,
-                   log_level=log_level, access_log=access_log)
+                   log_level=log_level, access_log=access_log, request_timeout=request_timeout,
+                   max_header_bytes=max_header_bytes)
     run(serve, model, settings, announce=lambda line: print(line, flush=True))

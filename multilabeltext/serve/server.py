@@ -33,8 +33,11 @@ def serve(model_dir: str | Path, settings: ServeSettings | None = None, *,
     model_dir = Path(model_dir)
     meta = read_model_meta(model_dir)
     check_address(settings.host, settings.port)
+    from .protocol import configure
+
+    raise_file_limit()
     options = {"host": settings.host, "port": settings.port, "log_level": settings.log_level,
-               "access_log": settings.access_log, "timeout_graceful_shutdown": 5}
+               "access_log": settings.access_log, "timeout_graceful_shutdown": 5, **configure(settings)}
     if settings.workers == 1:
         from .app import create_app
 
@@ -56,8 +59,25 @@ def app_from_environment():
     from .app import create_app
 
     spec = json.loads(os.environ[ENV])
+    from .protocol import configure
+
     die_with_parent(spec.get("parent"))  # a worker never outlives the supervisor, even after kill -9
-    return create_app(spec["model_dir"], ServeSettings.from_dict(spec["settings"]))
+    settings = ServeSettings.from_dict(spec["settings"])
+    configure(settings)  # this process's connection limits
+    return create_app(spec["model_dir"], settings)
+
+
+def raise_file_limit() -> None:
+    """Raise this process's open-file limit to its hard limit: each connection holds one descriptor."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+        if soft != resource.RLIM_INFINITY and soft < target:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ImportError, ValueError, OSError):
+        pass
 
 
 def check_address(host: str, port: int) -> None:

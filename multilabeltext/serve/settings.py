@@ -38,6 +38,10 @@ class ServeSettings(Settings):
     max_pending: int = 20_000
     log_level: str = "info"
     access_log: bool = False
+    request_timeout: float = 10.0  # seconds for a request to arrive (idle and slow connections are closed)
+    keep_alive_timeout: float = 5.0  # seconds an idle keep-alive connection stays open between requests
+    max_header_bytes: int = 65_536  # the whole request head (request line and headers)
+    max_headers: int = 100  # header lines per request
 
     def __post_init__(self):
         check(isinstance(self.port, int) and 1 <= self.port <= 65535,
@@ -57,6 +61,16 @@ class ServeSettings(Settings):
         check(self.log_level in LOG_LEVELS, f"log_level must be one of {', '.join(LOG_LEVELS)}, got "
               f"{self.log_level!r}.", "pass e.g. --log-level info.")
         check(bool(self.host), "host must not be empty.", "pass e.g. --host 127.0.0.1.")
+        for name, low, high in (("request_timeout", 0.1, 3600), ("keep_alive_timeout", 0.1, 3600)):
+            value = getattr(self, name)
+            check(isinstance(value, (int, float)) and low <= value <= high,
+                  f"{name} must be between {low} and {high} seconds, got {value!r}.",
+                  f"pass e.g. --{name.replace('_', '-')} {getattr(ServeSettings, name)}.")
+        check(isinstance(self.max_header_bytes, int) and 1024 <= self.max_header_bytes <= 16 << 20,
+              f"max_header_bytes must be between 1024 and 16 MB, got {self.max_header_bytes!r}.",
+              "pass e.g. --max-header-bytes 65536.")
+        check(isinstance(self.max_headers, int) and 1 <= self.max_headers <= 10_000,
+              f"max_headers must be between 1 and 10000, got {self.max_headers!r}.", "pass e.g. --max-headers 100.")
 
     @property
     def max_body_bytes(self) -> int:
