@@ -123,7 +123,9 @@ def build_sections(model_dir, *, compare: Sequence = (), vectors=None, reference
         ("tag-cooccurrence", "Tags together", "How many questions carry each pair of tags: multi-label data "
          "in one picture.", fg.tag_cooccurrence(data.tag_lists, data.labels)),
         ("training-curves", "Training", "Loss per epoch on the training and validation texts; early stopping "
-         "keeps the epoch with the lowest validation loss.", fg.training_curves(data.history)),
+         "keeps the epoch with the lowest validation loss.", fg.training_curves(data.history)) if data.history
+        else ("training-curves", "Training", f"No training curves: the {data.meta.get('model', 'model')} model "
+              "trains in one pass, without epochs (history.json is empty).", None),
         ("per-tag-scores", "Per tag", "Precision (how many predicted tags are right), recall (how many true "
          "tags are found) and F1 per tag on the test split; diamonds: how many test questions carry the tag.",
          fg.per_tag_scores(data.per_tag)),

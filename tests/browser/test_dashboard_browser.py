@@ -184,3 +184,65 @@ def test_typed_question_shows_its_tags(page):
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 50_000
     assert not page.js_errors, page.js_errors
+
+
+THRESHOLD_GEOMETRY_JS = """
+() => {
+    const box = document.querySelector('#tag-threshold input[type=number]');
+    const style = getComputedStyle(box);
+    const ctx = document.createElement('canvas').getContext('2d');
+    ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const rect = e => e.getBoundingClientRect();
+    const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const floating = [...document.querySelectorAll('.dash-slider-tooltip, [role=tooltip]')]
+        .filter(e => rect(e).width > 0 && getComputedStyle(e).visibility !== 'hidden');
+    const below = [...document.querySelectorAll('#tag-threshold .dash-slider-mark, .panel button')];
+    const covered = [];
+    for (const t of floating) for (const o of below) if (overlap(rect(t), rect(o))) covered.push(o.innerText);
+    return {value: box.value, text: ctx.measureText(box.value).width, room: room, covered: covered};
+}
+"""
+
+PLACEHOLDERS_JS = """
+() => {
+    const ctx = document.createElement('canvas').getContext('2d');
+    return [...document.querySelectorAll('th.dash-filter input[type=text]')].map(i => {
+        const style = getComputedStyle(i), hint = getComputedStyle(i, '::placeholder');
+        ctx.font = `${hint.fontWeight} ${hint.fontSize} ${hint.fontFamily}`;
+        return {table: i.closest('#per-tag-table') ? 'per-tag-table' : i.closest('#predictions-table') ? 'predictions-table'
+                       : '?', hint: i.placeholder,
+                width: ctx.measureText(i.placeholder).width, colour: hint.color,
+                room: i.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)};
+    });
+}
+"""
+
+
+def test_threshold_box_shows_the_whole_value_and_nothing_covers_the_marks_or_buttons(page):
+    """Before: the box had room for 4 characters (a tuned 0.309 was cut off, and typed 0.309 became 0.31), and an
+    always-visible tooltip under the slider covered the 0.25 mark and, at 0.05, the reset button."""
+    box = page.locator("#tag-threshold input[type=number]")
+    try:
+        for value in ("0.309", "0.25", "0.05", "0.999"):
+            box.fill(value)
+            box.press("Tab")
+            page.wait_for_function("v => document.querySelector('#threshold-note').innerText.includes('differ')",
+                                   arg=value)
+            page.wait_for_timeout(200)  # let the slider re-render under the new value
+            geometry = page.evaluate(THRESHOLD_GEOMETRY_JS)
+            assert geometry["value"] == value, geometry  # kept exactly, not rounded to the slider's step
+            assert geometry["text"] <= geometry["room"], geometry  # the whole number is visible
+            assert not geometry["covered"], geometry
+    finally:
+        page.click("#threshold-reset")
+        page.wait_for_function("document.querySelector('#threshold-note').innerText.startsWith('Saved')")
+
+
+def test_every_filter_box_shows_its_whole_hint(page):
+    """Before: Dash's "filter data..." was cut off in the first column of both tables (and hidden in the others)."""
+    hints = page.evaluate(PLACEHOLDERS_JS)
+    assert {h["table"] for h in hints} == {"per-tag-table", "predictions-table"} and len(hints) == 15
+    for hint in hints:
+        assert hint["hint"] and hint["width"] <= hint["room"], hint
+        assert hint["colour"] not in ("transparent", "rgba(0, 0, 0, 0)"), hint

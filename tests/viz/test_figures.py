@@ -67,6 +67,9 @@ def test_per_tag_scores_are_the_saved_test_table(data, viz_linear):
     gold = Counter(t for tags in data.predictions["tags"] for t in tags)
     assert list(support.y) == [gold[t] for t in support.x]
     assert list(support.y) == sorted(support.y, reverse=True)
+    axis = fig.layout.yaxis2  # support counts questions: whole-number ticks from 0 (not 4.1, 8.2, ...)
+    assert axis.tick0 == 0 and isinstance(axis.dtick, int) and axis.dtick >= 1 and axis.tickformat == ",d"
+    assert axis.range[1] >= max(support.y) and max(support.y) / axis.dtick <= 6
 
 
 def test_precision_recall_stars_sit_at_the_chosen_thresholds(data, viz_linear):
@@ -152,6 +155,35 @@ def test_question_map_frame_and_figure(viz_linear, data):
         assert all(t in text for text, ts in zip(trace.hovertext, rows["tags"]) for t in ts)
 
 
+def test_question_map_with_100_tags_never_repeats_a_colour_and_keeps_symbols_out_of_the_tag_legend():
+    rng = np.random.default_rng(0)
+    tags = [f"tag{i}" for i in range(100)]
+    first = rng.choice(tags, size=5000, p=np.linspace(2, 0.1, 100) / np.linspace(2, 0.1, 100).sum())
+    outcomes = rng.choice(["correct", "partial", "wrong"], size=5000)
+    frame = pd.DataFrame({"id": [str(i) for i in range(5000)], "x": rng.normal(size=5000),
+                          "y": rng.normal(size=5000), "title": "t", "tags": [[t] for t in first],
+                          "predicted": [[t] for t in first], "first_tag": first, "outcome": outcomes})
+    fig = fg.question_map(frame)
+    points = [t for t in fig.data if t.customdata is not None]
+    assert sorted(c for t in points for c in t.customdata) == list(range(5000))  # every question once
+    colours = [t.marker.color for t in points]
+    assert all(isinstance(c, str) for c in colours)
+    other = [t for t in points if t.name.startswith("other tags")]
+    assert len(other) == 1 and other[0].marker.color == fg.maps.OTHER_COLOUR
+    coloured = [t for t in points if t is not other[0]]
+    assert len({t.marker.color for t in coloured}) == len(coloured) == fg.maps.COLOURED_TAGS  # no colour twice
+    counts = pd.Series(first).value_counts()
+    assert {t.name for t in coloured} == set(counts.index[:len(coloured)])  # the most frequent first tags
+    assert other[0].name == f"other tags ({counts.size - len(coloured)})"
+    legend = [t for t in fig.data if t.showlegend is not False]
+    tag_entries = [t for t in legend if t.legendgroup != "outcome"]
+    assert [t.name for t in tag_entries] == [t.name for t in points]
+    assert {t.marker.symbol for t in tag_entries} == {"square"}  # colour only: no outcome symbols mixed in
+    outcome_entries = [t for t in legend if t.legendgroup == "outcome"]
+    assert {t.marker.symbol for t in outcome_entries} == set(fg.maps.SYMBOLS.values())
+    assert {t.marker.color for t in outcome_entries} == {fg.maps.LEGEND_GREY}
+
+
 def test_question_map_handles_5000_rows_quickly_and_other_vectors(viz_linear, viz_vectors, data):
     bundle = load_model(viz_linear)
     big = pd.concat([data.predictions] * 50, ignore_index=True)
@@ -175,10 +207,42 @@ def test_word_neighbours_shows_most_similar(viz_vectors):
     assert [t.name for t in fig.data] == ["pandas", "django"]
     for trace in fig.data:
         near = most_similar(kv, trace.name, topn=5)
-        assert list(trace.text) == [f"<b>{trace.name}</b>", *(w for w, _ in near)]
+        assert list(trace.hovertext) == [trace.name, *(w for w, _ in near)]
+        full = [f"<b>{trace.name}</b>", *(w for w, _ in near)]
+        assert trace.text[0] == full[0] and all(t in ("", f) for t, f in zip(trace.text, full))  # or left off
         assert list(trace.customdata[1:]) == pytest.approx([s for _, s in near])
     with pytest.raises(VectorsError, match="not in the vocabulary"):
         fg.word_neighbours(kv, ["qqqqzzzz"])
+
+
+def test_word_neighbour_labels_do_not_overlap_in_a_dense_cluster():
+    from gensim.models import KeyedVectors
+
+    from multilabeltext.viz.figures import words
+
+    rng = np.random.default_rng(1)
+    kv = KeyedVectors(vector_size=8)
+    centre = rng.normal(size=8)
+    names = [f"neighbour_{i}" for i in range(30)]
+    kv.add_vectors(["sql", *names, "css", "flexbox"],
+                   np.vstack([centre, centre + rng.normal(scale=0.01, size=(30, 8)), -centre, -centre + 0.1]))
+    fig = fg.word_neighbours(kv, ["sql", "css"], topn=12)
+    texts, boxes = [], []
+    x_range, y_range = fig.layout.xaxis.range, fig.layout.yaxis.range
+    for trace in fig.data:
+        assert list(trace.hovertext)[0] == trace.name  # every word stays in the hover
+        for x, y, text, position in zip(trace.x, trace.y, trace.text, trace.textposition):
+            if text:
+                px = ((x - x_range[0]) * words.PLOT_WIDTH / (x_range[1] - x_range[0]),
+                      (y - y_range[0]) * words.PLOT_HEIGHT / (y_range[1] - y_range[0]))
+                boxes.append(words._label_box(*px, text.replace("<b>", "").replace("</b>", ""), position,
+                                              text.startswith("<b>")))
+                texts.append(text)
+    assert "<b>sql</b>" in texts and "<b>css</b>" in texts  # query words are always labelled
+    assert 3 <= len(texts) < 26  # the dense cluster: some labels left to the hover
+    for a, b in itertools.combinations(boxes, 2):
+        assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+    assert "labels left off" in fig.layout.title.text
 
 
 def test_loader_errors_and_fallback(viz_linear, tmp_path):

@@ -69,7 +69,23 @@ def test_linear_report_without_vectors_says_how_to_add_them(viz_linear, tmp_path
     assert result.exit_code == 0, describe(result)
     html = out.read_text(encoding="utf-8")
     assert "No word vectors: pass --vectors DIR" in html and 'id="word-neighbours"' not in html
-    assert 'id="question-map"' in html and "No per-epoch history" in html
+    assert 'id="question-map"' in html
+    # no epochs: one sentence instead of an empty "Training curves" box
+    training = html.split("<section id='section-training-curves'>")[1].split("</section>")[0]
+    assert "No training curves: the linear model trains in one pass" in training and "<div" not in training
+    assert 'id="training-curves"' not in html
+
+
+def test_report_file_mode_is_like_every_other_output(viz_linear, tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "r.html"
+        assert run_cli("report", "--model", viz_linear, "--out", out).exit_code == 0
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == (viz_linear / "metrics.json").stat().st_mode & 0o777 == 0o644
 
 
 @pytest.mark.parametrize("case", ["missing-model", "not-a-model", "bad-method", "out-is-dir", "bad-bench"])

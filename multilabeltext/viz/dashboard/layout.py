@@ -27,15 +27,22 @@ METRIC_NAMES = {"micro_precision": "micro P", "micro_recall": "micro R", "micro_
                 "samples_f1": "samples F1"}
 assert set(METRIC_NAMES) == set(SUMMARY)
 
+
+def _filter(hint: str) -> dict:
+    """A column's filter box with a short example as its placeholder (Dash's "filter data..." is cut off in
+    narrow columns; every hint must fit its column: the browser test measures them)."""
+    return {"filter_options": {"placeholder_text": hint, "case": "insensitive"}}
+
+
 TABLE_COLUMNS = [
-    {"id": "id", "name": "id"},
-    {"id": "title", "name": "question"},
-    {"id": "tags", "name": "actual tags"},
-    {"id": "predicted", "name": "predicted tags"},
-    {"id": "false_pos", "name": "false positives"},
-    {"id": "false_neg", "name": "false negatives"},
-    {"id": "outcome", "name": "outcome"},
-    {"id": "top_score", "name": "top score", "type": "numeric"},
+    {"id": "id", "name": "id", **_filter("filter")},
+    {"id": "title", "name": "question", **_filter("words in the title")},
+    {"id": "tags", "name": "actual tags", **_filter("e.g. pandas")},
+    {"id": "predicted", "name": "predicted tags", **_filter("e.g. pandas")},
+    {"id": "false_pos", "name": "false positives", **_filter("filter")},
+    {"id": "false_neg", "name": "false negatives", **_filter("filter")},
+    {"id": "outcome", "name": "outcome", **_filter("wrong")},
+    {"id": "top_score", "name": "top score", "type": "numeric", **_filter("> 0.9")},
 ]
 FP_COLOUR, FN_COLOUR = "#fbd5d5", "#fde8c4"
 TABLE_STYLES = [
@@ -48,13 +55,13 @@ TABLE_STYLES = [
     {"if": {"filter_query": '{outcome} = "wrong"', "column_id": "outcome"}, "color": "#9b1c1c", "fontWeight": "600"},
 ]
 PER_TAG_COLUMNS = [
-    {"id": "tag", "name": "tag"},
-    {"id": "support", "name": "support", "type": "numeric"},
-    {"id": "predicted", "name": "predicted", "type": "numeric"},
-    {"id": "threshold", "name": "threshold", "type": "numeric"},
-    {"id": "precision", "name": "P", "type": "numeric", "format": {"specifier": ".3f"}},
-    {"id": "recall", "name": "R", "type": "numeric", "format": {"specifier": ".3f"}},
-    {"id": "f1", "name": "F1", "type": "numeric", "format": {"specifier": ".3f"}},
+    {"id": "tag", "name": "tag", **_filter("filter")},
+    {"id": "support", "name": "support", "type": "numeric", **_filter("> 10")},
+    {"id": "predicted", "name": "predicted", "type": "numeric", **_filter("> 10")},
+    {"id": "threshold", "name": "threshold", "type": "numeric", **_filter("< 0.5")},
+    {"id": "precision", "name": "P", "type": "numeric", "format": {"specifier": ".3f"}, **_filter("< .5")},
+    {"id": "recall", "name": "R", "type": "numeric", "format": {"specifier": ".3f"}, **_filter("< .5")},
+    {"id": "f1", "name": "F1", "type": "numeric", "format": {"specifier": ".3f"}, **_filter("< .5")},
 ]
 
 CSS = """
@@ -91,6 +98,12 @@ button.primary { background: #1f6feb; color: #fff; border-color: #1f6feb; }
 .metric .value { font-size: 1.25rem; font-weight: 600; }
 .delta-up { color: #1a7f37; font-size: 0.8rem; } .delta-down { color: #cf222e; font-size: 0.8rem; }
 .controls { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1.3fr); gap: 12px; align-items: center; }
+/* the slider's number box: Dash sizes it for 4 characters, so a tuned 0.309 was cut off */
+#tag-threshold input[type=number] { width: 5.8em !important; padding: 0 6px !important; box-sizing: border-box;
+                                    text-align: right; font-variant-numeric: tabular-nums; }
+/* every filter box shows its short example (Dash shows only the first column's, the others on hover) */
+.dash-table-container .dash-spreadsheet-container .dash-spreadsheet-inner th.dash-filter input::placeholder {
+    color: #8c959f !important; }
 .legend span { display: inline-block; padding: 0 8px; border-radius: 4px; margin-right: 6px; font-size: 0.85rem; }
 .row-count { font-weight: 600; margin: 4px 0; }
 """
@@ -146,9 +159,11 @@ def _thresholds_panel(data: DashboardData) -> html.Div:
         dcc.Store(id=THRESHOLDS, data=[float(t) for t in data.saved_thresholds]),
         html.Div(className="controls", children=[
             dcc.Dropdown(id=TAG_PICKER, options=data.tag_options, value=first, clearable=False),
-            dcc.Slider(id=SLIDER, min=0, max=1, step=0.01, value=value,
-                       marks={v: f"{v:g}" for v in (0, 0.25, 0.5, 0.75, 1)},
-                       tooltip={"placement": "bottom", "always_visible": True}),
+            # no floating tooltip: the number box beside the slider shows (and takes) the exact value; an
+            # always-visible tooltip covered the 0.25 mark and, near 0, the buttons below. Step 0.001 keeps
+            # a tuned threshold such as 0.309 as it is.
+            dcc.Slider(id=SLIDER, min=0, max=1, step=0.001, value=value,
+                       marks={v: f"{v:g}" for v in (0, 0.25, 0.5, 0.75, 1)}),
         ]),
         html.Button("Apply this threshold to all tags", id=APPLY_ALL, n_clicks=0),
         html.Button("Reset to the saved thresholds", id=RESET, n_clicks=0),

@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 SYMBOLS = {"correct": "circle", "partial": "diamond-open", "wrong": "x"}
 OUTCOME_TEXT = {"correct": "correct (all tags)", "partial": "partly right", "wrong": "wrong (no tag right)"}
 WEBGL_ABOVE = 1_500  # more points than this are drawn with WebGL (Scattergl): SVG gets slow in the browser
+# distinct colours for the most frequent first tags (plotly's "Plotly" palette plus D3's brown); more tags
+# than colours would repeat them, so the rest are grey
+PALETTE = ("#636EFA", "#EF553B", "#00CC96", "#AB63FA", "#FFA15A", "#19D3F3", "#FF6692", "#B6E880", "#FF97FF",
+           "#FECB52", "#8c564b")
+COLOURED_TAGS = len(PALETTE)
+OTHER_COLOUR, LEGEND_GREY = "#c4c4c4", "#555555"
 
 
 def _hover(row) -> str:
@@ -32,42 +38,61 @@ def _hover(row) -> str:
             f"predicted: {html.escape(predicted)}<br>{OUTCOME_TEXT.get(row.outcome, row.outcome)}")
 
 
-def question_map(frame: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+def question_map(frame: pd.DataFrame, *, title: str | None = None, colours: int = COLOURED_TAGS) -> go.Figure:
     """Scatter of :func:`~multilabeltext.viz.projection.question_map_frame`'s rows.
 
-    One trace per first actual tag (click the legend to hide tags); the marker symbol shows the outcome
-    (circle: all tags right, open diamond: partly right, cross: no tag right); hover shows the title, the
-    actual and the predicted tags. Each point's ``customdata`` is its row position in ``frame``, so a Dash
-    ``selectedData`` event maps back to table rows. Above ``WEBGL_ABOVE`` points the markers are drawn
-    with WebGL (``Scattergl``), which keeps thousands of test questions smooth to pan and select.
+    Colour: the question's first actual tag, for the ``colours`` most frequent first tags (each its own
+    colour, none repeated); every other question is grey, in one "other tags" trace (its hover still names
+    the tags). Symbol: the outcome (circle: all tags right, open diamond: partly right, cross: no tag
+    right). The legend keeps the two apart: tag entries are plain coloured squares (click one to hide that
+    tag's questions), outcome entries grey symbols. Hover shows the title, the actual and the predicted tags.
+    Each point's ``customdata`` is its row position in ``frame``, so a Dash ``selectedData`` event maps back
+    to table rows. Above ``WEBGL_ABOVE`` points the markers are drawn with WebGL (``Scattergl``), which keeps
+    thousands of test questions smooth to pan and select.
     """
     import plotly.graph_objects as go
 
     Trace = go.Scattergl if len(frame) > WEBGL_ABOVE else go.Scatter
     fig = go.Figure()
-    positions = {tag: [] for tag in dict.fromkeys(frame["first_tag"])}
-    rank = {name: i for i, name in enumerate(SYMBOLS)}  # correct first: the legend shows a trace's first symbol
+    by_count = frame["first_tag"].value_counts(sort=True)  # most frequent first; ties in order of appearance
+    coloured = [str(t) for t in by_count.index[:min(colours, len(PALETTE))]]
+    colour = {tag: PALETTE[i] for i, tag in enumerate(coloured)}
+    others = len(by_count) - len(coloured)
+    other_name = f"other tags ({others})"
+    positions = {name: [] for name in [*coloured, other_name]}
+    rank = {name: i for i, name in enumerate(SYMBOLS)}  # correct first, errors drawn on top
     for pos in sorted(range(len(frame)), key=lambda i: rank.get(frame["outcome"].iat[i], 3)):
-        positions[frame["first_tag"].iat[pos]].append(pos)
-    for tag, rows in positions.items():
+        tag = str(frame["first_tag"].iat[pos])
+        positions[tag if tag in colour else other_name].append(pos)
+    for name, rows in positions.items():
+        if not rows:
+            continue
         part = frame.iloc[rows]
+        fill = colour.get(name, OTHER_COLOUR)
         fig.add_trace(Trace(
-            x=part["x"], y=part["y"], mode="markers", name=str(tag), legendgroup=str(tag),
+            x=part["x"], y=part["y"], mode="markers", name=name, legendgroup=name, showlegend=False,
             customdata=rows, hovertext=[_hover(r) for r in part.itertuples()],
-            hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>",
-            marker={"symbol": [SYMBOLS.get(o, "circle") for o in part["outcome"]], "size": 8, "opacity": 0.8,
-                    "line": {"width": 1}},
+            hovertemplate="%{hovertext}<extra></extra>",
+            marker={"symbol": [SYMBOLS.get(o, "circle") for o in part["outcome"]], "size": 8,
+                    "opacity": 0.8 if name in colour else 0.45, "color": fill, "line": {"width": 1, "color": fill}},
         ))
+        fig.add_trace(go.Scatter(  # the legend entry: colour only, the same square for every tag
+            x=[None], y=[None], mode="markers", name=name, legendgroup=name, legendgrouptitle_text=(
+                "first actual tag" if name == coloured[0] else None), hoverinfo="skip",
+            marker={"symbol": "square", "size": 10, "color": fill}))
     counts = frame["outcome"].value_counts()
-    for name, symbol in SYMBOLS.items():  # legend entries explaining the symbols
+    for name, symbol in SYMBOLS.items():  # legend entries explaining the symbols, in one neutral colour
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"{OUTCOME_TEXT[name]}: "
                                  f"{int(counts.get(name, 0)):,}", legendgroup="outcome",
                                  legendgrouptitle_text="outcome", hoverinfo="skip",
-                                 marker={"symbol": symbol, "size": 9, "color": "#555"}))
+                                 marker={"symbol": symbol, "size": 9, "color": LEGEND_GREY,
+                                         "line": {"width": 1, "color": LEGEND_GREY}}))
     n = len(frame)
+    what = (f"colour: first actual tag, the {len(coloured)} most frequent; grey: {others} other tags" if others
+            else "colour: first actual tag")
     fig.update_layout(
-        title=title or f"Test questions mapped in 2-D ({n:,} questions; colour: first actual tag)",
+        title=title or f"Test questions mapped in 2-D ({n:,} questions; {what})",
         xaxis={"title": "component 1", "zeroline": False}, yaxis={"title": "component 2", "zeroline": False},
-        legend={"title": "first actual tag", "itemsizing": "constant"}, template="plotly_white",
+        legend={"itemsizing": "constant", "tracegroupgap": 12}, template="plotly_white",
         hoverlabel={"align": "left"}, dragmode="lasso", height=650)
     return fig

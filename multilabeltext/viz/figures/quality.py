@@ -37,8 +37,27 @@ def per_tag_scores(per_tag: Sequence[Mapping], *, top: int = 30, title: str | No
     fig.update_layout(barmode="group", template="plotly_white", xaxis={"tickangle": -45},
                       title=title or f"Per-tag precision, recall and F1 on the test split ({len(tags)} tags)")
     fig.update_yaxes(title_text="score", range=[0, 1.05], secondary_y=False)
-    fig.update_yaxes(title_text="support (test questions)", secondary_y=True, rangemode="tozero", showgrid=False)
+    most = max((int(r["support"]) for r in rows), default=1)
+    step = count_step(most)
+    fig.update_yaxes(title_text="support (test questions)", secondary_y=True, showgrid=False, tick0=0, dtick=step,
+                     tickformat=",d", range=[0, max(most, 1) * 1.08])
     return fig
+
+
+def count_step(most: int, ticks: int = 6) -> int:
+    """A whole-number tick step (1, 2, 5, 10, 20, 50, ...) giving at most ``ticks`` steps up to ``most``:
+    counts get integer ticks, never 4.1 or 8.2.
+
+    Example:
+        >>> count_step(3), count_step(20), count_step(968), count_step(0)
+        (1, 5, 200, 1)
+    """
+    scale = 1
+    while True:
+        for step in (scale, 2 * scale, 5 * scale):
+            if most <= step * ticks:
+                return step
+        scale *= 10
 
 
 def _order_by_support(Y: np.ndarray, top: int) -> np.ndarray:
