@@ -34,7 +34,9 @@ def dashboard_command(
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
     debug: Annotated[bool, typer.Option("--debug", help="Dash dev tools (error pop-ups, callback graph) and "
-                                                       "request logging.")] = False,
+                                                       "request logging. Its debugger executes code for anyone "
+                                                       "who reaches the port, so it is refused unless --host is "
+                                                       "loopback (127.0.0.1).")] = False,
 ) -> None:
     from ..viz.dashboard.app import serve_dashboard
 

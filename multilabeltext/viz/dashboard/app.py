@@ -21,7 +21,7 @@ def build_app(model_dir: str | Path, *, data=None):
     """A ``dash.Dash`` app showing ``model_dir`` (loaded once; ``data``: an already loaded ``DashboardData``)."""
     import dash
 
-    from .callbacks import register
+    from .callbacks import MAX_REQUEST_BYTES, register
     from .data import DashboardData
     from .layout import INDEX_STRING, build_layout
 
@@ -29,6 +29,7 @@ def build_app(model_dir: str | Path, *, data=None):
     app = dash.Dash(__name__, title=f"multilabeltext: {data.description['name']}", include_assets_files=False,
                     update_title=None, serve_locally=True)
     app.index_string = INDEX_STRING
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES  # bigger request bodies get 413, unread
     app.layout = build_layout(data)
     register(app, data)
     app.dashboard_data = data  # for tests and embedding
@@ -54,6 +55,23 @@ def check_port(host: str, port: int) -> None:
                               fix=f"pass another port, e.g. --port {port + 1}, or stop the program using it.") from None
 
 
+def is_loopback(host: str) -> bool:
+    """Whether every address ``host`` names is this machine's loopback (127.0.0.0/8, ::1).
+
+    Example:
+        >>> is_loopback("127.0.0.1"), is_loopback("0.0.0.0"), is_loopback("::1")
+        (True, False, True)
+    """
+    import ipaddress
+
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return False
+    addresses = {info[4][0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
+
+
 def dashboard_url(host: str, port: int) -> str:
     """The address to open in a browser (``0.0.0.0`` / ``::`` listen everywhere: show localhost).
 
@@ -71,8 +89,14 @@ def serve_dashboard(model_dir: str | Path, *, host: str = "127.0.0.1", port: int
                     on_ready: Callable[[str], None] | None = None) -> None:
     """Load ``model_dir``, check the port, call ``on_ready(url)``, then serve until Ctrl-C (blocks).
 
-    ``debug`` turns on Dash's dev tools (error pop-ups, callback graph) and request logging; no reloader.
+    ``debug`` turns on Dash's dev tools (error pop-ups, callback graph) and request logging; no reloader. Its
+    Werkzeug debugger runs Python code typed into an error page, for anyone who reaches the port: it is refused
+    on an address other than loopback.
     """
+    if debug and not is_loopback(host):
+        raise ConfigError(f"--debug on host {host!r} would let anyone who reaches the port run code on this "
+                          "machine (the Werkzeug debugger).", fix="use --debug only with --host 127.0.0.1, or "
+                          "leave out --debug.")
     check_port(host, port)
     app = build_app(model_dir)
     if not debug:

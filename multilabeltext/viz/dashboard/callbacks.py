@@ -18,6 +18,9 @@ from dash import Input, Output, State, ctx, html, no_update
 from . import layout as ids
 from .data import SUMMARY, DashboardData
 
+MAX_TEXT_BYTES = 20_000  # longest question tagged and explained (as `serve --max-text-bytes`'s default)
+MAX_REQUEST_BYTES = 8 << 20  # largest request the dashboard's server reads (a callback's inputs and state)
+
 ROW_COUNT_JS = """
 function(indices, data) {
     var total = (data || []).length;
@@ -142,6 +145,23 @@ def render_question(result: dict) -> list:
     return out
 
 
+def text_too_long(text: str, limit: int | None = None) -> str | None:
+    """A note when ``text`` is over ``limit`` UTF-8 bytes (the API's ``--max-text-bytes`` default), else ``None``.
+
+    Explaining a question scores it once per distinct word (up to 200): a pasted 1 MB text took 55 s and 6 GB.
+
+    Example:
+        >>> text_too_long("short") is None
+        True
+    """
+    limit = MAX_TEXT_BYTES if limit is None else limit
+    size = len(text.encode("utf-8", errors="replace"))
+    if size <= limit:
+        return None
+    return (f"This text is {size:,} bytes; the dashboard tags questions of up to {limit:,} bytes "
+            "(about the length of a long Stack Overflow question). Paste a shorter part of it.")
+
+
 def threshold_note(data: DashboardData, thresholds: list[float]) -> str:
     changed = sum(abs(a - b) > 1e-9 for a, b in zip(thresholds, data.saved_thresholds))
     if not changed:
@@ -187,6 +207,9 @@ def register(app, data: DashboardData) -> None:
             return no_update
         if not text or not text.strip():
             return html.Div("Type or paste a question first.", className="hint")
+        too_long = text_too_long(text)
+        if too_long:
+            return html.Div(too_long, className="hint")
         return render_question(data.tag_question(text, thresholds))
 
     app.clientside_callback(ROW_COUNT_JS, Output(ids.ROW_COUNT, "children"),
