@@ -87,8 +87,18 @@ class Settings:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"not valid TOML: {exc}.", path=path,
                               fix="compare with multilabeltext/defaults/*.toml.") from None
-        if cls.section and set(data) == {cls.section}:
+        stages = {"prepare", "train", "word2vec", "serve", "evaluate", "report", "dashboard"}
+        tables = sorted(k for k in data if k in stages and isinstance(data[k], dict))
+        if cls.section and cls.section in tables:  # one file may hold every stage's table: take ours
             data = data[cls.section]
+        elif tables and set(tables) == set(data):
+            raise ConfigError(f"the config file has no [{cls.section}] table (it has "
+                              f"{', '.join(f'[{t}]' for t in tables)}), so it sets nothing for this command.",
+                              path=path, fix=f"add a [{cls.section}] table, or pass the file to the command its "
+                                             "tables are for.")
+        if not data:
+            raise ConfigError("the config file sets no option (is everything commented out?).", path=path,
+                              fix="uncomment the options to change, or leave out --config.")
         return cls.from_dict(data, source=str(path))
 
     def replace(self, **changes):

@@ -17,6 +17,18 @@ from .errors import ConfigError, DatasetFormatError
 REFERENCE_2018 = Path("../shared/datasets/pythonquestions-sample/predictions_for_plotly.csv")
 
 
+def trained_on(meta: dict, model_dir: str | Path) -> Path:
+    """The dataset a model was trained on, wherever the command runs: the absolute path ``train`` recorded,
+    else the same path relative to the model directory (the pair moved together), else as recorded."""
+    info = meta.get("dataset") or {}
+    recorded = Path(info.get("path", ""))
+    candidates = [Path(info["absolute_path"])] if info.get("absolute_path") else []
+    if info.get("path_from_model"):
+        candidates.append(Path(model_dir) / info["path_from_model"])
+    candidates.append(recorded)
+    return next((c for c in candidates if (c / "manifest.json").is_file()), candidates[0])
+
+
 def evaluate_model(model_dir: str | Path, dataset: str | Path | None = None, split: str = "test") -> dict:
     """Metrics of one model directory on a dataset split (default: the dataset it was trained on)."""
     from .data.dataset import load_dataset, read_labels
@@ -24,7 +36,7 @@ def evaluate_model(model_dir: str | Path, dataset: str | Path | None = None, spl
     from .modeldir import load_model
 
     bundle = load_model(model_dir)
-    dataset = Path(dataset or bundle.meta["dataset"]["path"])
+    dataset = Path(dataset) if dataset else trained_on(bundle.meta, model_dir)
     frame = load_dataset(dataset, split=split)
     if not len(frame):
         raise DatasetFormatError(f"the dataset has no {split} rows.", path=dataset,

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,7 @@ def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool) -> 
     status(f"Training {config.model} on {len(train_texts):,} texts, {len(labels)} labels "
            f"(validation {len(val_texts):,}, test {len(test_texts):,})"
            + (f", plus {len(auxiliary.texts):,} auxiliary texts at weight {auxiliary.weight:g}" if auxiliary else ""))
+    warnings: list[str] = []
     started = time.perf_counter()
     model.fit(train_texts, Y_train, labels=labels, validation=(val_texts, Y_val) if val_texts else None,
               tokenizer=TokenizerConfig.from_dict(manifest["tokenizer"]), vectors=vectors, auxiliary=auxiliary)
@@ -97,10 +99,14 @@ def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool) -> 
         Y_tune, proba_tune = model.tuning_
     else:  # no validation split: the training texts (thresholds will be optimistic)
         Y_tune, proba_tune = Y_train, model.predict_proba(train_texts)
+        warnings.append(f"the dataset has no validation rows, so the {config.threshold} threshold was tuned on the "
+                        "training rows the model learned: the thresholds and the 'validation' metrics are "
+                        "optimistic (no early stopping either). Prepare the dataset with a validation split, e.g. "
+                        "--split-ratios 0.8,0.1,0.1.")
     thresholds = Thresholds.fit(Y_tune, proba_tune, method=config.threshold, min_tags=config.min_tags,
                                 fixed=config.fixed_threshold)
     vector = thresholds.vector(len(labels))
-    metrics = {"threshold_method": config.threshold, "threshold_rows": int(len(Y_tune)),
+    metrics = {"threshold_method": config.threshold, "threshold_rows": int(len(Y_tune)), "warnings": warnings,
                "validation": evaluate(Y_tune, apply(proba_tune, vector, min_tags=thresholds.min_tags),
                                       proba_tune, labels)}
     timings = {"fit_seconds": round(fit_seconds, 2),
@@ -118,7 +124,9 @@ def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool) -> 
         predictions = test_frame[["id", "text", "tags"]].copy()
         predictions["predicted"] = [[labels[j] for j in np.flatnonzero(row)] for row in decided]
         predictions["proba"] = [row.astype(np.float32) for row in proba]
-    dataset_info = {"path": str(dataset), "manifest_sha256": sha256_file(dataset / "manifest.json"),
+    dataset_info = {"path": str(dataset), "absolute_path": str(dataset.resolve()),
+                    "path_from_model": os.path.relpath(dataset.resolve(), Path(out).resolve()),
+                    "manifest_sha256": sha256_file(dataset / "manifest.json"),
                     "splits": manifest["counts"]["splits"]}
     if auxiliary is not None:
         dataset_info["auxiliary"] = auxiliary.summary()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -89,6 +90,8 @@ def train_command(
         settings["params"] = {**settings["params"], **dict(run(lambda: [parse_param(p) for p in param]))}
     train_config = run(lambda: TrainConfig.from_dict(settings, source="the command line"))
     result = run(train, dataset, out, train_config, force=force)
+    for warning in result.metrics.get("warnings", []):  # even with --quiet: they change what the numbers mean
+        print(f"Warning: {warning}", file=sys.stderr)
     if quiet:
         print(result.out)
         return

@@ -226,7 +226,10 @@ def _stage_clean(source, config: PrepareConfig, buckets: _Buckets, jobs: int, to
                 q = q.assign(title=titles.to_pandas(), body=bodies.to_pandas(), row=numbered("questions", len(q)))
                 if config.dedupe:
                     keep = np.ones(len(q), dtype=bool)
+                    blank = _blank_questions(q, config.fields)  # counted as empty text later, not as duplicates
                     for i, key in enumerate(question_keys(q, config.fields)):
+                        if blank[i]:
+                            continue
                         if key in seen:
                             keep[i] = False
                         else:
@@ -253,6 +256,16 @@ def _stage_clean(source, config: PrepareConfig, buckets: _Buckets, jobs: int, to
     return tag_counts
 
 
+def _blank_questions(q: pd.DataFrame, fields) -> np.ndarray:
+    """Rows whose own text fields (those :func:`question_keys` hashes) are all empty after cleaning."""
+    blank = np.ones(len(q), dtype=bool)
+    if "title" in fields:
+        blank &= (q["title"].fillna("") == "").to_numpy()
+    if "body" in fields or "title" not in fields:
+        blank &= (q["body"].fillna("") == "").to_numpy()
+    return blank
+
+
 def _stage_join(buckets: _Buckets, config: PrepareConfig, keep: set[str], counts: Counter,
                 source_path: Path) -> list[pd.DataFrame]:
     """Step 3: per bucket, join answers and build texts; restrict tags; drop empty and untagged rows.
@@ -272,8 +285,6 @@ def _stage_join(buckets: _Buckets, config: PrepareConfig, keep: set[str], counts
                 has_parent = a["parent_id"].isin(q["id"])
                 counts["answers_orphaned"] += int((~has_parent).sum())
                 a = a[has_parent]
-                counts["answers_joined"] += len(a) if config.max_answers is None else int(
-                    a.groupby("parent_id").size().clip(upper=config.max_answers).sum())
             q = build_texts(q, a, fields=config.fields, max_answers=config.max_answers)
             empty = (q["text"] == "").to_numpy()
             counts["empty_text"] += int(empty.sum())
@@ -282,6 +293,10 @@ def _stage_join(buckets: _Buckets, config: PrepareConfig, keep: set[str], counts
             untagged = np.array([len(t) == 0 for t in q["tags"]], dtype=bool)
             counts["no_kept_tag"] += int(untagged.sum())
             q = q.loc[~untagged, ["id", "text", "tags", "split", "row"]]
+            if a is not None and "answers" in config.fields and config.max_answers != 0:  # of the questions kept
+                per_question = a[a["parent_id"].isin(q["id"])].groupby("parent_id").size()
+                counts["answers_joined"] += int(per_question.clip(upper=config.max_answers).sum()
+                                                if config.max_answers is not None else per_question.sum())
             with pa.ipc.new_file(buckets.path("joined", b), ROW_SCHEMA) as writer:
                 writer.write_table(pa.Table.from_pandas(q, schema=ROW_SCHEMA, preserve_index=False))
             joined.append(q[["tags", "split"]].reset_index(drop=True))
