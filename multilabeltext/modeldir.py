@@ -85,6 +85,7 @@ def save_model(directory: str | Path, model, *, thresholds, train_config: dict, 
             "train": train_config,
             "dataset": dataset,
             "timings": timings,
+            **({"device": model.device_} if getattr(model, "device_", None) else {}),  # where a network trained
         })
     return directory
 

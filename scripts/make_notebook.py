@@ -1,7 +1,12 @@
 """Write ``multilabeltext.ipynb``, the tutorial notebook, from the cells below (without outputs).
 
 Edit the cells here and run ``.venv/bin/python scripts/make_notebook.py``; the test suite executes the
-notebook (tests/test_notebook.py).
+notebook (tests/test_notebook.py) in a fresh directory outside the checkout, on a dataset directory that
+``processing.py`` wrote (the "prepare here, upload, train on Colab" case).
+
+The notebook depends only on the installed package and its data: its first cell installs the package on
+Colab (an uploaded wheel, else ``PACKAGE_URL``) and does nothing elsewhere; one parameter cell says where the
+data is.
 """
 
 from __future__ import annotations
@@ -31,12 +36,53 @@ The flow has one arrow per step, each one library function (and one command of t
    a fast linear model and with the original 2018 tutorial's LSTM.
 5. **figures and report**: interactive Plotly figures, and one HTML file to share.
 
-It runs on a laptop CPU in a few minutes. Outputs go to `$MULTILABELTEXT_WORK` (default
-`models/tutorial/`, ignored by git); the sample data is read from `$MULTILABELTEXT_DATASETS` (default
-`../shared/datasets`)."""),
-    ("code", """import os
-import time
+It runs on a laptop CPU in a few minutes, in this repository or in any folder, and on **Google Colab**
+(choose a GPU runtime: the LSTM then trains on the GPU). The tutorial's own workflow: prepare the data
+on your machine with `processing.py`, upload the dataset directory it writes (to Google Drive, or as a zip),
+and point the parameter cell below at it. Outputs go to `$MULTILABELTEXT_WORK` (default `models/tutorial/`).
+
+**On Colab**, the first cell installs `multilabeltext` (it keeps Colab's own TensorFlow, the GPU build):
+from a wheel you uploaded to `/content` or to `My Drive/multilabeltext/` (build it with
+`.venv/bin/pip wheel --no-deps . -w dist`), else from `PACKAGE_URL`. Anywhere else it does nothing."""),
+    ("code", """# Colab only: install multilabeltext when it is missing. Anywhere else this cell does nothing.
+import importlib.util
+import subprocess
+import sys
 from pathlib import Path
+
+IN_COLAB = "google.colab" in sys.modules
+PACKAGE_URL = ""  # e.g. "git+https://github.com/<you>/multilabeltext.git", if you did not upload a wheel
+if IN_COLAB and importlib.util.find_spec("multilabeltext") is None:
+    wheels = sorted(Path("/content").glob("multilabeltext-*.whl"))
+    if not wheels and Path("/content/drive/MyDrive/multilabeltext").is_dir():
+        wheels = sorted(Path("/content/drive/MyDrive/multilabeltext").glob("multilabeltext-*.whl"))
+    package = str(wheels[-1]) if wheels else PACKAGE_URL
+    if not package:
+        raise SystemExit("Upload multilabeltext-*.whl to /content (or My Drive/multilabeltext/), or set PACKAGE_URL.")
+    # no [cpu]/[gpu] extra: Colab's TensorFlow (GPU build) is kept, not replaced
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)
+    print("Colab: installed multilabeltext from", package)
+else:
+    print("install cell:", "Colab" if IN_COLAB else "not on Colab", "- multilabeltext is",
+          "installed, nothing to do" if importlib.util.find_spec("multilabeltext") else "MISSING (pip install .[cpu])")"""),
+    ("md", """### Where the data is
+
+The one cell to edit. `DATA` is one of:
+
+* `"sample"`: the 1,000-question pythonquestions sample, prepared here (it needs `../shared/datasets` beside
+  the repository, or `$MULTILABELTEXT_DATASETS`);
+* a **dataset directory** that `processing.py` (or `multilabeltext prepare`) wrote: on Colab the folder you
+  copied to Google Drive, e.g. `"/content/drive/MyDrive/multilabeltext/pyq"` (Drive is mounted for you),
+  or an uploaded and unzipped folder, e.g. `"/content/pyq"`;
+* a list of **raw dump files**, e.g. `["Questions.csv", "Tags.csv", "Answers.csv"]`, prepared here with the
+  `PREPARE` options (the same as `processing.py`'s)."""),
+    ("code", """import os
+
+DATA = os.environ.get("MULTILABELTEXT_DATA", "sample")
+PREPARE = {"top_n": 10, "exclude_tags": ["python"]}  # raw dump files only: processing.py's options
+WORK = Path(os.environ.get("MULTILABELTEXT_WORK", "models/tutorial"))
+EPOCHS = int(os.environ.get("MULTILABELTEXT_EPOCHS", "0")) or None  # None: the lstm's default cap (early stopping)"""),
+    ("code", """import time
 
 import pandas as pd
 
@@ -44,21 +90,35 @@ import multilabeltext as mlt
 
 STARTED = time.perf_counter()
 DATASETS = Path(os.environ.get("MULTILABELTEXT_DATASETS", "../shared/datasets"))
-WORK = Path(os.environ.get("MULTILABELTEXT_WORK", "models/tutorial"))
 SAMPLE = DATASETS / "pythonquestions-sample" / "predictions_for_plotly.csv"
-EPOCHS = int(os.environ.get("MULTILABELTEXT_EPOCHS", "10"))
+if IN_COLAB and str(DATA).startswith("/content/drive"):
+    from google.colab import drive
+
+    drive.mount("/content/drive")
+else:
+    print("Drive:", "not needed" if IN_COLAB else "not on Colab, nothing to mount")
 WORK.mkdir(parents=True, exist_ok=True)
-print("sample:", SAMPLE, "| outputs:", WORK.resolve(), "| multilabeltext", mlt.__version__)"""),
+print("data:", DATA, "| outputs:", WORK.resolve(), "| multilabeltext", mlt.__version__)"""),
     ("md", """## 1. Prepare the data
 
 The sample is a CSV: `clean` holds a question's title, body and answers, `Actual` its tags (and
 `Predictions` what the 2018 tutorial's LSTM predicted, which we keep for the comparison at the end).
-`prepare` reads it, drops empty or untagged rows, and splits it 80 / 10 / 10 so that every tag reaches
-every part (an *iterative* split: with multi-label data a plain random split can leave rare tags out of
-the test part)."""),
-    ("code", """config = mlt.PrepareConfig(text_columns=["clean"], label_column="Actual", id_column="ParentId", jobs=1)
-result = mlt.prepare([SAMPLE], WORK / "data", config, force=True)
-dataset = WORK / "data"
+`prepare` (what `processing.py` runs) reads it, drops empty or untagged rows, and splits it 80 / 10 / 10 so
+that every tag reaches every part (an *iterative* split: with multi-label data a plain random split can leave
+rare tags out of the test part). A dataset directory prepared elsewhere is used as it is."""),
+    ("code", """if DATA == "sample":
+    config = mlt.PrepareConfig(text_columns=["clean"], label_column="Actual", id_column="ParentId", jobs=1)
+    dataset = mlt.prepare([SAMPLE], WORK / "data", config, force=True).out
+elif isinstance(DATA, (list, tuple)):  # raw dump files
+    dataset = mlt.prepare(list(DATA), WORK / "data", mlt.PrepareConfig(**PREPARE), force=True).out
+else:  # a dataset directory processing.py wrote
+    dataset = Path(DATA)
+manifest = mlt.read_manifest(dataset)
+# the 2018 LSTM's shipped predictions, for the comparisons: only for the 2018 sample, when its file is here
+sources = [Path(f["path"]) for f in manifest["source"]["files"]]
+REFERENCE_2018 = next((p for p in [*sources, SAMPLE] if p.name == SAMPLE.name and p.is_file()), None) if any(
+    p.name == SAMPLE.name for p in sources) else None
+print("dataset:", dataset, "| 2018 reference:", REFERENCE_2018 or "none (its comparison is left out)")
 train = mlt.load_dataset(dataset, split="train")
 print(mlt.read_manifest(dataset)["counts"]["splits"])
 train[["id", "text", "tags"]].head(3)"""),
@@ -87,11 +147,17 @@ fg.word_neighbours(kv, ["pandas", "django", "matplotlib", "regex"], topn=6)"""),
 The network: an embedding layer initialised with the Word2Vec vectors (and fine-tuned), a bidirectional LSTM
 reading the words, max-pooling over time, and one sigmoid output per tag (a probability for each tag
 independently, which is what makes it multi-label). `train` fits on the train split, stops early when the
-validation loss stops improving, tunes one global threshold on the validation split (every question gets at
+validation loss stops improving (it says so when the epoch cap stopped it instead), tunes one global threshold on the validation split (every question gets at
 least its best tag), measures on the test split, and writes a **model directory**."""),
-    ("code", """lstm_dir = WORK / "lstm"
-lstm = mlt.train(dataset, lstm_dir, mlt.TrainConfig(model="lstm", vectors=str(vectors), params={"epochs": EPOCHS}),
-                 force=True)
+    ("code", """import json
+
+lstm_dir = WORK / "lstm"
+params = {"epochs": EPOCHS} if EPOCHS else {}
+lstm = mlt.train(dataset, lstm_dir, mlt.TrainConfig(model="lstm", vectors=str(vectors), params=params), force=True)
+device = json.loads((lstm_dir / "model.json").read_text())["device"]
+stopped = json.loads((lstm_dir / "history.json").read_text())[-1]["stopped"]
+print(f"trained on {device['device']} ({device['name']}, {device['lstm_kernel']} LSTM kernel); "
+      f"stopped: {stopped}")
 print(f"fit {lstm.timings['fit_seconds']} s; test micro-F1 {lstm.metrics['test']['micro_f1']:.3f}")
 sorted(p.name for p in lstm_dir.iterdir())"""),
     ("code", """data = fg.load_model_data(lstm_dir)
@@ -112,7 +178,7 @@ tags (rare tags count as much as frequent ones), *P@1* checks the single best-sc
 shipped predictions are scored on exactly the same test questions."""),
     ("code", """from multilabeltext.metrics import compare_table
 
-report = mlt.evaluate_models([lstm_dir, linear_dir], reference_2018=SAMPLE)
+report = mlt.evaluate_models([lstm_dir, linear_dir], reference_2018=REFERENCE_2018)
 print(compare_table(report["models"], keys=("micro_f1", "macro_f1", "samples_f1", "p_at_1", "subset_accuracy")))"""),
     ("md", """## 5. Figures
 
@@ -128,7 +194,7 @@ but admits more mistakes (precision down). The stars show where the chosen thres
     ("code", """fg.precision_recall_curves(data.Y, data.proba, data.labels, data.threshold_vector)"""),
     ("code", """fg.f1_by_threshold(data.Y, data.proba, chosen=data.thresholds["global_"], min_tags=data.min_tags)"""),
     ("md", """The models side by side: ours, and the 2018 tutorial's LSTM on the same questions."""),
-    ("code", """fg.model_comparison(fg.comparison_rows(lstm_dir, [linear_dir], reference_2018=SAMPLE))"""),
+    ("code", """fg.model_comparison(fg.comparison_rows(lstm_dir, [linear_dir], reference_2018=REFERENCE_2018))"""),
     ("md", """The **map of the test questions**: each point is a question, placed by PCA of the scores the model
 gave it (questions scored alike sit together) and coloured by its first actual tag. Crosses are questions
 where no predicted tag was right: hover to read them, and see why the model hesitated."""),
@@ -151,18 +217,18 @@ for text in ["How do I plot a pandas dataframe with matplotlib?", "regex to matc
 All the figures above and a summary, in one HTML file that opens offline:"""),
     ("code", """from multilabeltext.viz.report import write_report
 
-path = write_report(lstm_dir, WORK / "report.html", compare=[linear_dir], reference_2018=SAMPLE)
+path = write_report(lstm_dir, WORK / "report.html", compare=[linear_dir], reference_2018=REFERENCE_2018)
 print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB)")
 print(f"notebook ran in {time.perf_counter() - STARTED:.0f} s")"""),
     ("md", """## The same flow from the command line
 
 ```bash
-multilabeltext prepare ../shared/datasets/pythonquestions-sample/predictions_for_plotly.csv --out data/pyq \\
+.venv/bin/python processing.py ../shared/datasets/pythonquestions-sample/predictions_for_plotly.csv --out data/pyq \\
     --text-column clean --label-column Actual --id-column ParentId
-multilabeltext word2vec data/pyq --out models/pyq-vectors --similar pandas
-multilabeltext train data/pyq --out models/pyq-lstm --model lstm --vectors models/pyq-vectors
-multilabeltext evaluate models/pyq-lstm --reference-2018 ../shared/datasets/pythonquestions-sample/predictions_for_plotly.csv
-multilabeltext report --model models/pyq-lstm
+.venv/bin/multilabeltext word2vec data/pyq --out models/pyq-vectors --similar pandas
+.venv/bin/multilabeltext train data/pyq --out models/pyq-lstm --model lstm --vectors models/pyq-vectors
+.venv/bin/multilabeltext evaluate models/pyq-lstm --reference-2018 ../shared/datasets/pythonquestions-sample/predictions_for_plotly.csv
+.venv/bin/multilabeltext report --model models/pyq-lstm
 ```
 
 `make run` does all of it on the sample data. Next: try `--model ensemble`, the so-titles sample (50,000

@@ -1,17 +1,24 @@
-"""The tutorial notebook runs end to end (nbclient, a real kernel) on the real pythonquestions sample.
+"""The tutorial's workflow: ``processing.py`` here, the notebook "there" (Colab), and the TensorFlow dependency.
 
-Its outputs go to a temporary directory (``MULTILABELTEXT_WORK``), never into the repository; the
-notebook is committed without outputs.
+The notebook runs end to end (nbclient, a real kernel) in a fresh directory outside the checkout, with only
+the installed package and a dataset directory that ``processing.py`` wrote from the pythonquestions sample,
+whose source file is gone afterwards (the uploaded-folder case: no ``../shared``, no 2018 reference). Its
+Colab-only steps (install, mount Drive) are skipped by checks whose local branch the outputs show. The
+notebook is committed without outputs, as ``scripts/make_notebook.py`` writes it.
+
+Not testable here: the Colab branch itself (pip install of a wheel, Drive), and training on a GPU.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import time
+import tomllib
 
 import nbformat
 import pytest
-from conftest import DATASETS, REPO
+from conftest import PYQ_SAMPLE, REPO, run_python
 from nbclient import NotebookClient
 
 NOTEBOOK = REPO / "multilabeltext.ipynb"
@@ -24,29 +31,60 @@ def test_notebook_is_committed_without_outputs():
     assert code and all(not c.outputs and c.execution_count is None for c in code)
 
 
-def test_notebook_runs_end_to_end(tmp_path, monkeypatch):
-    work = tmp_path / "work"
-    monkeypatch.setenv("MULTILABELTEXT_WORK", str(work))
-    monkeypatch.setenv("MULTILABELTEXT_DATASETS", str(DATASETS))
+def _tree(directory):
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_notebook_runs_outside_the_checkout_on_an_uploaded_dataset_directory(tmp_path, monkeypatch):
+    # "here": processing.py prepares the sample; only its output directory is "uploaded"
+    here = tmp_path / "here"
+    here.mkdir()
+    raw = shutil.copy(PYQ_SAMPLE, here / PYQ_SAMPLE.name)
+    prepared = run_python("processing.py", raw, "--out", here / "pyq", "--text-column", "clean", "--label-column",
+                          "Actual", "--id-column", "ParentId", "--quiet")
+    assert prepared.returncode == 0, prepared.stderr[-3000:]
+    colab = tmp_path / "colab"  # a fresh folder, outside the checkout, with nothing but the uploaded dataset
+    dataset = shutil.copytree(here / "pyq", colab / "pyq")
+    shutil.rmtree(here)  # the raw file is gone: the notebook must not need it
+    uploaded = _tree(dataset)
+    assert not (colab.parent / "shared").exists() and REPO not in colab.parents
+
+    for name in ("MULTILABELTEXT_WORK", "MULTILABELTEXT_DATASETS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MULTILABELTEXT_DATA", str(dataset))
+    monkeypatch.setenv("MULTILABELTEXT_EPOCHS", "8")  # a shorter cap keeps the test quick
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
     nb = nbformat.read(NOTEBOOK, as_version=4)
     started = time.perf_counter()
-    NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}},
+    NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(colab)}},
                    startup_timeout=120).execute()
     seconds = time.perf_counter() - started
     print(f"notebook executed in {seconds:.0f} s (kernel start included)")
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert not errors
-    texts = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
-                      if o.output_type == "stream")
-    assert "test micro-F1" in texts and "2018-lstm" in texts and "report:" in texts
-    figures = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-               if "application/vnd.plotly.v1+json" in o.get("data", {})]
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not errors, errors[0]["evalue"] if errors else ""
+
+    def text(cell) -> str:
+        return "\n".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+    # the Colab-only cells took their local branch: nothing installed, nothing mounted
+    assert text(code[0]).strip() == "install cell: not on Colab - multilabeltext is installed, nothing to do"
+    texts = "\n".join(text(c) for c in code)
+    assert "Drive: not on Colab, nothing to mount" in texts
+    assert f"dataset: {dataset} | 2018 reference: none" in texts
+    assert "trained on CPU" in texts and "stopped: " in texts and "test micro-F1" in texts and "report:" in texts
+    figures = [o for c in code for o in c.outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
     assert len(figures) == 9  # every figure cell displayed its Plotly figure
-    for name in ("data/manifest.json", "vectors/vectors.npy", "lstm/model.json", "linear/model.json", "report.html"):
+
+    work = colab / "models" / "tutorial"  # the default outputs folder, relative to the notebook's folder
+    for name in ("vectors/vectors.npy", "lstm/model.json", "linear/model.json", "report.html"):
         assert (work / name).is_file(), name
-    metrics = json.loads((work / "lstm" / "metrics.json").read_text())["test"]
-    assert metrics["micro_f1"] > 0.5
+    assert not (work / "data").exists()  # the uploaded dataset was used as it is
+    assert _tree(dataset) == uploaded  # ... and left unchanged
+    model = json.loads((work / "lstm" / "model.json").read_text())
+    assert model["device"]["device"] == "CPU" and model["device"]["lstm_kernel"] == "generic"
+    assert json.loads((work / "lstm" / "history.json").read_text())[-1]["stopped"]
+    assert json.loads((work / "lstm" / "metrics.json").read_text())["test"]["micro_f1"] > 0.5
     assert seconds < TIMEOUT
 
 
@@ -60,3 +98,33 @@ def test_notebook_matches_its_generator(script):
     built = module.build()
     committed = nbformat.read(NOTEBOOK, as_version=4)
     assert [c.source for c in committed.cells] == [c.source for c in built.cells]
+
+
+def test_processing_py_help_explains_prepare_here_train_there():
+    result = run_python("processing.py", "--help")
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    for step in ("Prepare here, upload, train on a Colab GPU", "Upload the OUT directory, not the raw dump",
+                 "multilabeltext.ipynb", "set DATA in its parameter cell", "keeps Colab's TensorFlow"):
+        assert step in out, step
+
+
+def test_tensorflow_is_an_extra_and_the_lock_keeps_the_cpu_build():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert not [d for d in project["dependencies"] if d.lower().startswith("tensorflow")]  # Colab keeps its own
+    assert project["optional-dependencies"]["cpu"] == ["tensorflow-cpu>=2.16"]
+    assert any(d.startswith("tensorflow[and-cuda]") for d in project["optional-dependencies"]["gpu"])
+    lock = (REPO / "requirements.txt").read_text(encoding="utf-8").lower().replace("_", "-").split()
+    assert any(line.startswith("tensorflow-cpu==") for line in lock)
+    assert not any(line.startswith("tensorflow==") for line in lock)
+
+
+def test_without_tensorflow_the_error_names_the_extras():
+    code = ("import sys; sys.modules['tensorflow'] = None\n"  # as if TensorFlow were not installed
+            "from multilabeltext.errors import ConfigError\n"
+            "from multilabeltext.models.keras_support import import_keras\n"
+            "try:\n    import_keras()\nexcept ConfigError as exc:\n    print(exc)")
+    result = run_python("-c", code)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "need TensorFlow" in result.stdout and "multilabeltext[cpu]" in result.stdout
+    assert "multilabeltext[gpu]" in result.stdout and "Colab" in result.stdout

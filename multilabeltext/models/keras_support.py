@@ -1,4 +1,4 @@
-"""What the Keras models (``lstm``, ``mlp``) share: a quiet Keras import and the per-epoch report.
+"""What the Keras models (``lstm``, ``mlp``) share: a quiet Keras import, the device, the per-epoch report.
 
 Example:
     >>> keras = import_keras()  # doctest: +SKIP
@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import os
+import platform
 import time
 
 from ..progress import status
@@ -18,9 +19,83 @@ def import_keras():
     """Keras on the TensorFlow backend, imported quietly (only when a network is built or loaded)."""
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        import tensorflow  # noqa: F401  (not a hard dependency: the [cpu] and [gpu] extras, or Colab's own)
+    except ImportError as exc:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"the lstm and mlp models need TensorFlow, which is not installed ({exc}).",
+                          fix="pip install 'multilabeltext[cpu]' on a machine without a GPU (requirements.txt pins "
+                              "tensorflow-cpu), 'multilabeltext[gpu]' on Linux with an NVIDIA GPU; Colab has "
+                              "TensorFlow already (plain pip install multilabeltext keeps it).") from None
     import keras
 
     return keras
+
+
+def training_device(*, cudnn: bool = False, deterministic: bool = True) -> dict:
+    """Where TensorFlow will train: ``{"device": "GPU" | "CPU", "name", "lstm_kernel", "deterministic", ...}``.
+
+    On a CPU with ``deterministic``, TensorFlow's op determinism is switched on (for the whole process: it
+    cannot be switched off again), so the same seed, data and machine give the same numbers. On a GPU it is
+    left off (cuDNN's fastest kernels are not deterministic): runs differ in the last digits.
+    ``cudnn``: whether the LSTM layer qualifies for the fused cuDNN kernel (used on a GPU only).
+    """
+    import_keras()
+    import tensorflow as tf
+
+    gpus = tf.config.list_logical_devices("GPU")
+    info = {"tensorflow": tf.__version__}
+    if gpus:
+        name = gpus[0].name
+        try:
+            name = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0]).get(
+                "device_name", name)
+        except Exception:  # noqa: BLE001  (details are optional)
+            pass
+        return {"device": "GPU", "name": name, "gpus": len(gpus), "lstm_kernel": "cudnn" if cudnn else "generic",
+                "deterministic": False, **info}
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+    return {"device": "CPU", "name": platform.machine(), "cores": os.cpu_count(), "lstm_kernel": "generic",
+            "deterministic": bool(deterministic), **info}
+
+
+def describe_device(device: dict) -> str:
+    """One line for the progress output: ``training on CPU (2 cores, deterministic)`` or the GPU's name."""
+    if device["device"] == "GPU":
+        kernel = "fused cuDNN LSTM kernel" if device["lstm_kernel"] == "cudnn" else "generic LSTM kernel"
+        return f"training on GPU ({device['name']}, {kernel})"
+    return f"training on CPU ({device['cores']} cores{', deterministic' if device['deterministic'] else ''})"
+
+
+def stop_reason(history: list[dict], epochs: int, best_epoch: int | None, early_stopping: bool) -> dict:
+    """Why training ended: ``{"reason", "message", "epochs_run", "best_epoch"}``.
+
+    Reasons: ``early_stopping`` (the validation loss stopped improving), ``epoch_cap_still_improving`` (the
+    last epoch had the lowest validation loss: more epochs would likely help), ``epoch_cap`` (the cap was
+    reached after the best epoch), ``epoch_cap_no_validation`` (no validation data, nothing to stop on).
+
+    Example:
+        >>> stop_reason([{"epoch": 1, "val_loss": 0.5}, {"epoch": 2, "val_loss": 0.4}], 2, 2, True)["reason"]
+        'epoch_cap_still_improving'
+    """
+    ran = len(history)
+    losses = [h.get("val_loss") for h in history]
+    out = {"epochs_run": ran, "epochs_cap": epochs, "best_epoch": best_epoch}
+    if ran < epochs:
+        return {**out, "reason": "early_stopping", "message": f"early stopping after epoch {ran}: the validation loss "
+                f"was lowest at epoch {best_epoch} (its weights are kept)"}
+    if not losses or losses[-1] is None:
+        return {**out, "reason": "epoch_cap_no_validation",
+                "message": f"trained the full {epochs} epochs (no validation split, so no early stopping)"}
+    if losses[-1] <= min(v for v in losses if v is not None):
+        return {**out, "reason": "epoch_cap_still_improving",
+                "message": f"stopped at the epoch cap ({epochs}) with the validation loss still improving (lowest "
+                           f"at the last epoch): more epochs would likely help (e.g. epochs = {2 * epochs})"}
+    kept = f"epoch {best_epoch}'s weights kept" if early_stopping else "the last epoch's weights kept"
+    return {**out, "reason": "epoch_cap", "message": f"reached the epoch cap ({epochs}); the validation loss was "
+            f"lowest at epoch {min(range(ran), key=lambda i: losses[i]) + 1} ({kept})"}
 
 
 def epoch_report(model, n_texts: int, epochs: int, keras):

@@ -6,26 +6,36 @@ padded (and truncated) to 1,000 tokens at the front. The defaults improve on it 
 
 * a vocabulary from the training tokens (index 0 is padding, 1 is out-of-vocabulary), with trainable
   embeddings (initialised from Word2Vec when vectors are given, else learned from scratch);
-* a bidirectional LSTM whose outputs are max-pooled over time (``pooling="max"``; ``"attention"`` and the
-  tutorial's ``"last"`` are the alternatives), dropout, masking of the padding;
+* a bidirectional LSTM whose outputs are max-pooled over time (``pooling="max"``; the tutorial's ``"last"``
+  is the alternative), dropout on the embeddings and before the output, masking of the padding;
 * length bucketing instead of 1,000-token padding: texts of similar length are batched together and each
   batch is padded to its own longest text (at most ``max_length`` tokens); batches are shuffled every
   epoch with the seed;
 * each tag's output bias starts at its log-odds (``prior_bias``): with hundreds of rare tags the network
   no longer spends its first epochs unlearning 0.5 (cooking, 735 tags: micro-F1 0.15 -> 0.46);
-* Adam at 2e-3 with gradient clipping, early stopping on the validation loss (best weights restored),
-  optional per-label positive weights (``class_weighting = "balanced"``; it lowers micro-F1).
+* Adam at 2e-3 with gradient clipping, early stopping on the validation loss (patience 3, best weights
+  restored) under a cap of 40 epochs; when the cap is what stopped it while the validation loss was still
+  falling, the progress output says so and ``history.json``'s last epoch records ``"stopped"``;
+* auxiliary rows (:mod:`multilabeltext.auxiliary`, e.g. so-titles titles tagged python for the
+  pythonquestions sample): trained on with a per-entry weight in the loss, 0 for the tags their source
+  does not annotate; their words join the vocabulary.
 
-Measured on so-titles (benchmark protocol, 36k fit / 4k validation / 10k test titles, one global threshold
-tuned on validation, 2 shared CPU cores): defaults 0.67 micro-F1 (P@1 0.81); with the 150-d skip-gram
+On a GPU the layer qualifies for Keras' fused cuDNN kernel (tanh/sigmoid, no dropout inside the LSTM, no
+unrolling, right-padded masks, every row keeps one step); the device and kernel are recorded in
+``lstm.json`` and ``model.json`` (``"device"``). On a CPU, training is deterministic (``deterministic``:
+TensorFlow op determinism, seeded by ``seed``): same data, vectors, machine and versions -> same numbers.
+
+Measured (with the earlier 10-epoch cap) on so-titles (benchmark protocol, 36k fit / 4k validation / 10k test titles, one global threshold
+tuned on validation, 2 shared CPU cores): 0.67 micro-F1 (P@1 0.81); with the 150-d skip-gram
 Word2Vec of ``multilabeltext word2vec`` 0.68 (P@1 0.82); an epoch takes 7-15 s, predict runs at ~15,000
 titles/s.
 On cooking (12k titles, 736 tags) Word2Vec needs more than 5 passes over so small a corpus
 (``Word2VecConfig.min_words``: 28 passes) and dropout 0.4: micro-F1 0.45 -> 0.49 (P@1 0.62 -> 0.67).
 
-Saved as ``model.keras`` (Keras native format, loaded in safe mode: the custom layers and the loss are
+Saved as ``model.keras`` (Keras native format, loaded in safe mode without its loss: the pooling layer is
 registered serializable, there are no Lambda layers), ``vocab.json`` (tokens in index order),
-``history.json`` (per epoch: loss, val_loss, seconds, texts/s) and ``lstm.json`` (best epoch, sizes).
+``history.json`` (per epoch: loss, val_loss, seconds, texts/s) and ``lstm.json`` (best epoch, why it
+stopped, device, sizes).
 
 TensorFlow and Keras are imported only when a model is built, trained or loaded.
 
@@ -52,16 +62,15 @@ from ..config import Settings, check
 from ..errors import ConfigError
 from ..progress import status
 from .base import TagModel
-from .keras_support import epoch_report, import_keras, save_keras
+from .keras_support import describe_device, epoch_report, import_keras, save_keras, stop_reason, training_device
+from .mlp import masked_binary_crossentropy
 
 PAD, OOV = 0, 1
 PAD_TOKEN, OOV_TOKEN = "<pad>", "<oov>"  # the tokenizer never yields '<', so these cannot clash
-POOLINGS = ("max", "last", "attention")
+POOLINGS = ("max", "last")
 VOCABULARIES = ("train", "vectors")
 PADDINGS = ("post", "pre")
-CLASS_WEIGHTINGS = (None, "balanced")
 SCRATCH_DIM = 150  # embedding size without vectors
-MAX_POS_WEIGHT = 100.0  # cap of the "balanced" positive weight of very rare labels
 SHUFFLE_POOL = 50  # batches per shuffled pool: texts are shuffled, then sorted by length within each pool
 
 
@@ -79,7 +88,7 @@ class LstmConfig(Settings):
     # network
     bidirectional: bool = True
     units: int = 100
-    pooling: str = "max"  # max (over time, masked) | last (the final state, the tutorial's) | attention
+    pooling: str = "max"  # max (over time, masked) | last (the final state, the tutorial's)
     dropout: float = 0.4  # on the embeddings (whole vectors) and before the output layer (0.2: -0.01 on cooking)
     prior_bias: bool = True  # start each tag's output bias at its log-odds in the training data
     # sequences
@@ -88,14 +97,14 @@ class LstmConfig(Settings):
     max_length: int = 300  # tokens kept per text
     padding: str = "post"  # post | pre (the tutorial's: pad and truncate at the front, like pad_sequences)
     # training
-    class_weighting: str | None = None  # None | "balanced" (per-label positive weights n_neg / n_pos, capped)
-    epochs: int = 10
+    epochs: int = 40  # a cap: early stopping usually ends sooner (and says so when the cap is what stopped it)
     batch_size: int = 64
     learning_rate: float = 2e-3
     clipnorm: float = 1.0  # Adam's per-variable gradient norm clipping (0 or None: none)
     early_stopping: bool = True  # on the validation loss, when validation data is given
-    patience: int = 2
+    patience: int = 3  # epochs without a lower validation loss before stopping (the best epoch's weights are kept)
     seed: int = 13
+    deterministic: bool = True  # on a CPU: TensorFlow op determinism (same seed, data, machine -> same numbers)
     predict_batch_size: int = 1024
 
     def __post_init__(self):
@@ -125,8 +134,6 @@ class LstmConfig(Settings):
         check(self.mask or not self.bucketing,
               "bucketing needs mask = true: without masking the padding changes the outputs, so a text's "
               "scores would depend on the batch it is in.", "set mask = true, or bucketing = false.")
-        check(self.class_weighting in CLASS_WEIGHTINGS, f"class_weighting must be unset or \"balanced\", got "
-              f"{self.class_weighting!r}.", "leave it out, or use \"balanced\".")
         for name, low in (("epochs", 1), ("batch_size", 1), ("patience", 0), ("predict_batch_size", 1)):
             value = getattr(self, name)
             check(_is_int(value) and value >= low, f"{name} must be an integer >= {low}, got {value!r}.",
@@ -136,7 +143,8 @@ class LstmConfig(Settings):
         check(_is_number(self.clipnorm) and self.clipnorm >= 0,
               f"clipnorm must be >= 0 (0 for no clipping), got {self.clipnorm!r}.", "use clipnorm = 1.0.")
         check(_is_int(self.seed), f"seed must be an integer, got {self.seed!r}.", "use seed = 13.")
-        for name in ("trainable_embeddings", "bidirectional", "mask", "bucketing", "early_stopping", "prior_bias"):
+        for name in ("trainable_embeddings", "bidirectional", "mask", "bucketing", "early_stopping", "prior_bias",
+                     "deterministic"):
             value = getattr(self, name)
             check(isinstance(value, bool), f"{name} must be true or false, got {value!r}.",
                   f"use {name} = {str(getattr(type(self), name)).lower()}.")
@@ -151,7 +159,7 @@ class LstmConfig(Settings):
         settings = dict(vocabulary="vectors", max_vocab=0, min_count=1, embedding_dim=None,
                         trainable_embeddings=False, bidirectional=False, units=100, pooling="last", dropout=0.0,
                         prior_bias=False, mask=False, bucketing=False, max_length=1000, padding="pre",
-                        class_weighting=None, epochs=5, batch_size=32, learning_rate=1e-3, clipnorm=0,
+                        epochs=5, batch_size=32, learning_rate=1e-3, clipnorm=0,
                         early_stopping=False)
         settings.update(changes)
         return cls(**settings)
@@ -170,7 +178,7 @@ def _is_number(value) -> bool:
 
 @functools.cache
 def _custom_objects() -> dict:
-    """The custom layers and loss, defined (and registered serializable) on first use."""
+    """The custom layer, defined (and registered serializable) on first use."""
     keras = import_keras()
     from keras import ops
 
@@ -199,65 +207,12 @@ def _custom_objects() -> dict:
         def compute_output_shape(self, input_shape):
             return (input_shape[0], input_shape[2])
 
-    @register
-    class AttentionPooling1D(keras.layers.Layer):
-        """Additive attention over time: ``softmax_t(v . tanh(W h_t + b))``-weighted sum of the steps.
+    return {"MaskedGlobalMaxPooling1D": MaskedGlobalMaxPooling1D}
 
-        Masked steps get no weight; a row whose steps are all masked gives zeros.
-        """
 
-        def __init__(self, attention_units: int = 64, **kwargs):
-            super().__init__(**kwargs)
-            self.attention_units = attention_units
-            self.supports_masking = True
-
-        def build(self, input_shape):
-            dim = input_shape[-1]
-            self.w = self.add_weight(name="w", shape=(dim, self.attention_units), initializer="glorot_uniform")
-            self.b = self.add_weight(name="b", shape=(self.attention_units,), initializer="zeros")
-            self.v = self.add_weight(name="v", shape=(self.attention_units, 1), initializer="glorot_uniform")
-
-        def call(self, inputs, mask=None):
-            scores = ops.squeeze(ops.matmul(ops.tanh(ops.matmul(inputs, self.w) + self.b), self.v), -1)
-            if mask is None:
-                weights = ops.softmax(scores, axis=-1)
-            else:
-                keep = ops.cast(mask, inputs.dtype)
-                scores = scores - 1e9 * (1.0 - keep)
-                weights = ops.softmax(scores, axis=-1) * keep
-                weights = weights / ops.maximum(ops.sum(weights, axis=-1, keepdims=True), 1e-9)
-            return ops.sum(inputs * ops.expand_dims(weights, -1), axis=1)
-
-        def compute_mask(self, inputs, mask=None):
-            return None
-
-        def compute_output_shape(self, input_shape):
-            return (input_shape[0], input_shape[2])
-
-        def get_config(self):
-            return {**super().get_config(), "attention_units": self.attention_units}
-
-    @register
-    class WeightedBinaryCrossentropy(keras.losses.Loss):
-        """Binary cross-entropy with one weight per label for the positives (the negatives weigh 1)."""
-
-        def __init__(self, pos_weight, name="weighted_binary_crossentropy", reduction="sum_over_batch_size",
-                     **kwargs):
-            super().__init__(name=name, reduction=reduction, **kwargs)
-            self.pos_weight = [float(w) for w in pos_weight]
-
-        def call(self, y_true, y_pred):
-            eps = keras.config.epsilon()
-            p = ops.clip(y_pred, eps, 1.0 - eps)
-            y = ops.cast(y_true, p.dtype)
-            w = ops.convert_to_tensor(np.asarray(self.pos_weight, dtype="float32"), dtype=p.dtype)
-            return -ops.mean(w * y * ops.log(p) + (1.0 - y) * ops.log(1.0 - p), axis=-1)
-
-        def get_config(self):
-            return {"name": self.name, "reduction": self.reduction, "pos_weight": self.pos_weight}
-
-    return {"MaskedGlobalMaxPooling1D": MaskedGlobalMaxPooling1D, "AttentionPooling1D": AttentionPooling1D,
-            "WeightedBinaryCrossentropy": WeightedBinaryCrossentropy}
+def cudnn_eligible(config: LstmConfig) -> bool:
+    """Whether the layer qualifies for Keras' fused cuDNN LSTM kernel on a GPU (masked rows must be right-padded)."""
+    return not (config.mask and config.padding == "pre")
 
 
 def build_network(config: LstmConfig, vocab_size: int, n_labels: int, embedding_dim: int,
@@ -272,14 +227,15 @@ def build_network(config: LstmConfig, vocab_size: int, n_labels: int, embedding_
     x = embedding(tokens)
     if config.dropout > 0:
         x = layers.SpatialDropout1D(config.dropout, name="embedding_dropout")(x)
-    rnn = layers.LSTM(config.units, return_sequences=config.pooling != "last", name="lstm")
+    # Keras' fused cuDNN kernel (on a GPU) needs tanh/sigmoid, no dropout inside the layer, no unrolling, a bias
+    # and, with a mask, right-padded rows that each keep one step: all true here unless mask + front padding
+    rnn = layers.LSTM(config.units, return_sequences=config.pooling != "last", name="lstm",
+                      use_cudnn="auto" if cudnn_eligible(config) else False)
     if config.bidirectional:
         rnn = layers.Bidirectional(rnn, name="bidirectional")
     x = rnn(x)
     if config.pooling == "max":
         x = custom["MaskedGlobalMaxPooling1D"](name="max_pool")(x)
-    elif config.pooling == "attention":
-        x = custom["AttentionPooling1D"](name="attention_pool")(x)
     if config.dropout > 0:
         x = layers.Dropout(config.dropout, name="dropout")(x)
     output = layers.Dense(n_labels, activation="sigmoid", name="tags")
@@ -300,6 +256,7 @@ class LstmModel(TagModel):
 
     name = "lstm"
     Config = LstmConfig
+    supports_auxiliary = True
 
     # --- vocabulary and sequences -----------------------------------------------------------------------
     def _build_vocabulary(self, token_lists: list[list[str]]) -> list[str]:
@@ -320,13 +277,17 @@ class LstmModel(TagModel):
         self.index_.pop(OOV_TOKEN, None)
 
     def _encode(self, texts: list[str], token_lists: list[list[str]] | None = None) -> list[np.ndarray]:
-        """Token ids per text (unknown tokens -> OOV), truncated to ``max_length`` on the padding side."""
+        """Token ids per text (unknown tokens -> OOV), truncated to ``max_length`` on the padding side.
+
+        A text without tokens becomes one OOV token: every row keeps one unmasked step (cuDNN refuses rows
+        that are all padding, and the max-pooling has something to pool).
+        """
         get, limit, front = self.index_.get, self.config.max_length, self.config.padding == "pre"
         if token_lists is None:
             token_lists = map(self.tokenizer_, texts)
         out = []
         for tokens in token_lists:
-            ids = [get(t, OOV) for t in tokens]
+            ids = [get(t, OOV) for t in tokens] or [OOV]  # no tokens: one unknown one (no all-masked rows)
             if len(ids) > limit:
                 ids = ids[-limit:] if front else ids[:limit]
             out.append(np.asarray(ids, dtype=np.int32))
@@ -407,12 +368,15 @@ class LstmModel(TagModel):
     def _fit(self, texts, Y, validation):
         keras = import_keras()
         cfg = self.config
+        aux = self.auxiliary_
         if cfg.vocabulary == "vectors" and self.vectors_ is None:
             raise ConfigError("vocabulary = \"vectors\" (the tutorial's) needs Word2Vec vectors.",
                               fix="pass vectors (train them with multilabeltext.embeddings), or use "
                                   "vocabulary = \"train\".")
+        self.device_ = training_device(cudnn=cudnn_eligible(cfg), deterministic=cfg.deterministic)
         keras.utils.set_random_seed(cfg.seed)
-        token_lists = [self.tokenizer_(t) for t in texts]
+        all_texts = list(texts) + (aux.texts if aux else [])
+        token_lists = [self.tokenizer_(t) for t in all_texts]
         self._set_vocabulary(self._build_vocabulary(token_lists))
         dim, matrix = self._embedding_setup()
         bias = None
@@ -420,37 +384,43 @@ class LstmModel(TagModel):
             prior = np.clip(Y.mean(axis=0), 1e-4, 1 - 1e-4)
             bias = np.log(prior / (1 - prior))
         self.model_ = build_network(cfg, len(self.vocab_), Y.shape[1], dim, matrix, bias)
+        targets, loss = Y, keras.losses.BinaryCrossentropy()
+        if aux:  # per-entry weights: 1 for training rows, the auxiliary weight for the tags its source annotates
+            weights = np.vstack([np.ones_like(Y), np.tile(aux.label_weights, (len(aux.texts), 1))])
+            targets, loss = np.hstack([np.vstack([Y, aux.Y]), weights]).astype(np.float32), masked_binary_crossentropy
         self.model_.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate, clipnorm=cfg.clipnorm or None),
-                            loss=self._loss(Y))
+                            loss=loss)
 
-        seqs = self._encode(texts, token_lists)
+        seqs = self._encode(all_texts, token_lists)
         del token_lists
-        train_data = self._dataset(seqs, Y, cfg.batch_size, shuffle=True)
+        train_data = self._dataset(seqs, targets, cfg.batch_size, shuffle=True)
         val_data = None
         if validation is not None:  # fit() passes None for an empty split
-            val_data = self._dataset(self._encode(validation[0]), validation[1],
+            Y_val = validation[1] if aux is None else np.hstack([validation[1], np.ones_like(validation[1])])
+            val_data = self._dataset(self._encode(validation[0]), Y_val,
                                      max(cfg.batch_size, cfg.predict_batch_size), shuffle=False)
-        callbacks = [epoch_report(self, len(texts), cfg.epochs, keras)]
+        callbacks = [epoch_report(self, len(all_texts), cfg.epochs, keras)]
+        stopper = None
         if val_data is not None and cfg.early_stopping:
-            callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
-                                                           restore_best_weights=True))
-        status(f"lstm: {len(texts):,} texts, vocabulary {len(self.vocab_):,}, embedding {dim}"
-               f"{' (Word2Vec)' if matrix is not None else ''}, {self.model_.count_params():,} parameters")
+            stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
+                                                    restore_best_weights=True)
+            callbacks.append(stopper)
+        status(f"lstm: {len(texts):,} texts{f' + {len(aux.texts):,} auxiliary' if aux else ''}, vocabulary "
+               f"{len(self.vocab_):,}, embedding {dim}{' (Word2Vec)' if matrix is not None else ''}, "
+               f"{self.model_.count_params():,} parameters; {describe_device(self.device_)}")
         self.model_.fit(train_data, validation_data=val_data, epochs=cfg.epochs, callbacks=callbacks, verbose=0,
                         shuffle=False)
         scored = [h for h in self.history_ if h.get("val_loss") is not None]
         # the epoch whose weights the model keeps (early stopping restores the best one), 1-based
         self.best_epoch_ = (min(scored, key=lambda h: h["val_loss"])["epoch"]
-                            if val_data is not None and cfg.early_stopping and scored else len(self.history_))
+                            if stopper is not None and scored else len(self.history_))
+        self.stop_ = stop_reason(self.history_, cfg.epochs, self.best_epoch_, stopper is not None)
+        if self.history_:
+            self.history_[-1]["stopped"] = self.stop_["reason"]
+        status(("[yellow]" if self.stop_["reason"] == "epoch_cap_still_improving" else "")
+               + f"lstm: {self.stop_['message']}" + ("[/]" if self.stop_["reason"] == "epoch_cap_still_improving"
+                                                     else ""))
         self._predict_fn = None
-
-    def _loss(self, Y: np.ndarray):
-        keras = import_keras()
-        if self.config.class_weighting != "balanced":
-            return keras.losses.BinaryCrossentropy()
-        pos = Y.sum(axis=0)
-        weights = np.clip((len(Y) - pos) / np.maximum(pos, 1.0), 1.0, MAX_POS_WEIGHT)
-        return _custom_objects()["WeightedBinaryCrossentropy"](weights.tolist())
 
     # --- predict ------------------------------------------------------------------------------------------
     def _predictor(self):
@@ -486,20 +456,23 @@ class LstmModel(TagModel):
         (directory / "vocab.json").write_text(json.dumps(self.vocab_, ensure_ascii=False), encoding="utf-8")
         (directory / "history.json").write_text(json.dumps(self.history_, indent=1) + "\n", encoding="utf-8")
         info = {"format_version": 1, "best_epoch": getattr(self, "best_epoch_", None), "vocab_size": len(self.vocab_),
-                "keras_version": import_keras().__version__}
+                "keras_version": import_keras().__version__, "stop": getattr(self, "stop_", None),
+                "device": getattr(self, "device_", None)}
         (directory / "lstm.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
 
     def _load(self, directory: Path) -> None:
         keras = import_keras()
-        _custom_objects()  # registers the custom layers and loss before loading
+        _custom_objects()  # registers the custom layer before loading
         self._set_vocabulary(json.loads((directory / "vocab.json").read_text(encoding="utf-8")))
-        self.model_ = keras.saving.load_model(directory / "model.keras", safe_mode=True)
+        # prediction needs the weights only (an auxiliary-trained model's loss is a plain function)
+        self.model_ = keras.saving.load_model(directory / "model.keras", safe_mode=True, compile=False)
         history = directory / "history.json"
         if history.exists():
             self.history_ = json.loads(history.read_text(encoding="utf-8"))
         info = directory / "lstm.json"
         if info.exists():
-            self.best_epoch_ = json.loads(info.read_text(encoding="utf-8")).get("best_epoch")
+            info = json.loads(info.read_text(encoding="utf-8"))
+            self.best_epoch_, self.stop_, self.device_ = info.get("best_epoch"), info.get("stop"), info.get("device")
         self._predict_fn = None
 
     def __getstate__(self):  # the compiled predict function cannot be pickled; it is rebuilt on demand

@@ -51,13 +51,16 @@ def fitted() -> LstmModel:
 
 
 @pytest.fixture(scope="module")
-def fitted_attention() -> LstmModel:
-    """Attention pooling and the weighted loss: both custom objects must survive a safe-mode load."""
+def fitted_validated() -> LstmModel:
+    """Trained with a validation split (early stopping) and auxiliary rows (the weighted loss)."""
+    from multilabeltext.auxiliary import AuxiliaryData
     from multilabeltext.progress import set_quiet
 
     set_quiet(True)
-    cfg = dict(TINY, pooling="attention", class_weighting="balanced", epochs=8)
-    return LstmModel(**cfg).fit(TEXTS, Y, labels=LABELS, validation=(TEXTS[::2], Y[::2]))
+    aux = AuxiliaryData.from_tags(["numpy arrays", "pandas frames", "a django view"], [["numpy"], ["pandas"], ["django"]],
+                                  labels=LABELS, source_labels=["numpy", "pandas", "django"], weight=0.5, source="t")
+    return LstmModel(**dict(TINY, epochs=8)).fit(TEXTS, Y, labels=LABELS, validation=(TEXTS[::2], Y[::2]),
+                                                 auxiliary=aux)
 
 
 def _vectors(dim: int = 8):
@@ -90,7 +93,8 @@ def test_overfits_a_handful_of_examples(fitted):
     history = fitted.history_
     assert len(history) == TINY["epochs"] and history[-1]["loss"] < history[0]["loss"] / 5
     assert set(history[0]) == {"epoch", "loss", "val_loss", "seconds", "texts_per_s"}
-    assert history[0]["val_loss"] is None
+    assert history[0]["val_loss"] is None and history[-1]["stopped"] == "epoch_cap_no_validation"
+    assert fitted.device_["device"] == "CPU" and fitted.device_["deterministic"]
 
 
 def test_scores_do_not_depend_on_the_batch(fitted):
@@ -100,7 +104,7 @@ def test_scores_do_not_depend_on_the_batch(fitted):
     np.testing.assert_allclose(alone, together, atol=1e-5)
 
 
-@pytest.mark.parametrize("which", ["fitted", "fitted_attention"])
+@pytest.mark.parametrize("which", ["fitted", "fitted_validated"])
 def test_empty_and_unknown_texts_give_finite_scores(which, request):
     model = request.getfixturevalue(which)
     texts = ["", "zzzz qqqq xxxx", "the and of", None, "numpy"]  # empty, all-OOV, all stopwords, not text
@@ -116,24 +120,60 @@ def test_the_same_seed_gives_the_same_model():
     cfg = dict(TINY, epochs=3, bidirectional=False)  # one direction: half the graph to trace, twice
     a = LstmModel(**cfg).fit(TEXTS, Y, labels=LABELS).predict_proba(TEXTS)
     b = LstmModel(**cfg).fit(TEXTS, Y, labels=LABELS).predict_proba(TEXTS)
-    np.testing.assert_allclose(a, b, atol=1e-6)
+    assert np.array_equal(a, b)  # on a CPU with op determinism: the same bits
 
 
-def test_early_stopping_keeps_the_best_epoch(fitted_attention):
-    history = fitted_attention.history_
+def test_early_stopping_keeps_the_best_epoch(fitted_validated):
+    history = fitted_validated.history_
     assert all(h["val_loss"] is not None and h["texts_per_s"] > 0 for h in history)
     best = min(history, key=lambda h: h["val_loss"])
-    assert fitted_attention.best_epoch_ == best["epoch"]
-    loss = fitted_attention.model_.evaluate(
-        fitted_attention._pad(fitted_attention._encode(TEXTS[::2])), Y[::2], verbose=0)
+    assert fitted_validated.best_epoch_ == best["epoch"]
+    targets = np.hstack([Y[::2], np.ones_like(Y[::2])])  # trained with auxiliary rows: labels and their weights
+    loss = fitted_validated.model_.evaluate(
+        fitted_validated._pad(fitted_validated._encode(TEXTS[::2])), targets, verbose=0)
     assert loss == pytest.approx(best["val_loss"], rel=1e-3)  # the best weights were restored
+    assert history[-1]["stopped"] == fitted_validated.stop_["reason"] != "epoch_cap_no_validation"
+    assert "view" in fitted_validated.vocab_  # the auxiliary texts' words are in the vocabulary
 
 
-def test_save_and_load_give_the_same_numbers_also_in_a_new_process(fitted_attention, tmp_path):
-    model = fitted_attention
+def test_why_training_stopped():
+    from multilabeltext.models.keras_support import stop_reason
+
+    def history(*losses):
+        return [{"epoch": i + 1, "val_loss": v} for i, v in enumerate(losses)]
+
+    assert stop_reason(history(0.5, 0.4, 0.3), 3, 3, True)["reason"] == "epoch_cap_still_improving"
+    assert "epoch cap (3)" in stop_reason(history(0.5, 0.4, 0.3), 3, 3, True)["message"]
+    assert stop_reason(history(0.5, 0.3, 0.4), 3, 2, True)["reason"] == "epoch_cap"
+    assert stop_reason(history(0.5, 0.3, 0.4, 0.5), 10, 2, True)["reason"] == "early_stopping"
+    assert stop_reason(history(None, None), 2, 2, False)["reason"] == "epoch_cap_no_validation"
+
+
+def test_the_layer_qualifies_for_the_cudnn_kernel_and_no_row_is_all_padding(fitted):
+    """Keras' fused cuDNN LSTM needs standard activations, no recurrent dropout and right-padded masks."""
+    import keras
+
+    for layer in (fitted.model_.get_layer("bidirectional").forward_layer,
+                  LstmModel(LstmConfig.tutorial()).fit(TEXTS[:6], Y[:6], labels=LABELS, vectors=_vectors())
+                  .model_.get_layer("lstm")):
+        assert isinstance(layer, keras.layers.LSTM) and layer.use_cudnn == "auto"
+        assert layer.activation.__name__ == "tanh" and layer.recurrent_activation.__name__ == "sigmoid"
+        assert layer.cell.dropout == 0 and layer.cell.recurrent_dropout == 0 and not layer.unroll and layer.use_bias
+    padded = fitted._pad(fitted._encode(["numpy", "", "numpy array reshape"]))
+    mask = padded != 0
+    assert mask.any(axis=1).all()  # every row keeps a step (cuDNN refuses all-masked rows)
+    assert (np.sort(mask, axis=1)[:, ::-1] == mask).all()  # right-padded: steps first, padding after
+    left = LstmModel(**dict(TINY, padding="pre", epochs=1)).fit(TEXTS[:6], Y[:6], labels=LABELS)
+    assert left.model_.get_layer("bidirectional").forward_layer.use_cudnn is False  # masked + front padding
+
+
+def test_save_and_load_give_the_same_numbers_also_in_a_new_process(fitted_validated, tmp_path):
+    model = fitted_validated
     out = model.save(tmp_path / "m")
     files = {p.name for p in out.iterdir()}
     assert {"model.keras", "vocab.json", "model_config.json", "history.json", "lstm.json"} == files
+    info = json.loads((out / "lstm.json").read_text(encoding="utf-8"))
+    assert info["device"]["device"] == "CPU" and info["stop"]["reason"] == model.stop_["reason"]
     assert json.loads((out / "vocab.json").read_text(encoding="utf-8")) == model.vocab_
     probe = TEXTS + ["", "unknown words only", "regex"]
     expected = model.predict_proba(probe)
@@ -190,9 +230,9 @@ def test_vectors_initialise_a_trainable_embedding():
 @pytest.mark.parametrize("bad", [
     {"pooling": "mean"}, {"units": 0}, {"dropout": 1.0}, {"dropout": -0.1}, {"max_length": 0},
     {"learning_rate": 0}, {"epochs": 0}, {"batch_size": 2.5}, {"min_count": 0},
-    {"embedding_dim": -3}, {"class_weighting": "auto"}, {"vocabulary": "glove"}, {"padding": "left"},
+    {"embedding_dim": -3}, {"pooling": "attention"}, {"vocabulary": "glove"}, {"padding": "left"},
     {"clipnorm": -1.0}, {"max_vocab": -1}, {"patience": -1}, {"mask": False}, {"bidirectional": "yes"},
-    {"prior_bias": 1}, {"seed": "13"},
+    {"prior_bias": 1}, {"seed": "13"}, {"deterministic": "yes"},
 ])
 def test_bad_settings_are_config_errors(bad):
     with pytest.raises(ConfigError, match="Fix:"):
@@ -200,8 +240,9 @@ def test_bad_settings_are_config_errors(bad):
 
 
 def test_settings_from_dict_refuse_unknown_keys_and_round_trip(tmp_path):
-    with pytest.raises(ConfigError, match="unknown option"):
-        get_model("lstm", {"layers": 2})
+    for gone in ({"layers": 2}, {"class_weighting": "balanced"}):  # class_weighting lowered micro-F1: removed
+        with pytest.raises(ConfigError, match="unknown option"):
+            get_model("lstm", gone)
     cfg = LstmConfig.tutorial()
     assert LstmConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
     toml = tmp_path / "lstm.toml"
