@@ -6,7 +6,8 @@ whose source file is gone afterwards (the uploaded-folder case: no ``../shared``
 Colab-only steps (install, mount Drive) are skipped by checks whose local branch the outputs show. The
 notebook is committed without outputs, as ``scripts/make_notebook.py`` writes it.
 
-Not testable here: the Colab branch itself (pip install of a wheel, Drive), and training on a GPU.
+The install cell's Colab branch is run with Colab faked (pip is recorded, not run). Not testable here: a
+real Colab runtime (pip install there, mounting Drive) and training on a GPU (the cuDNN kernel).
 """
 
 from __future__ import annotations
@@ -128,3 +129,25 @@ def test_without_tensorflow_the_error_names_the_extras():
     assert result.returncode == 0, result.stderr[-2000:]
     assert "need TensorFlow" in result.stdout and "multilabeltext[cpu]" in result.stdout
     assert "multilabeltext[gpu]" in result.stdout and "Colab" in result.stdout
+
+
+def test_the_install_cell_on_colab_installs_the_package_and_no_tensorflow(monkeypatch):
+    """The Colab branch of the first cell, run here with Colab faked: pip gets the package only (no extra)."""
+    import importlib.util
+    import subprocess
+    import sys
+    import types
+
+    source = next(c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code")
+    assert 'PACKAGE_URL = ""' in source
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "multilabeltext" else real_find_spec(name, *a))
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda command, check: calls.append(command))
+    url = "git+https://example.org/multilabeltext.git"
+    exec(source.replace('PACKAGE_URL = ""', f'PACKAGE_URL = "{url}"'), {})
+    assert calls == [[sys.executable, "-m", "pip", "install", "--quiet", url]]
+    with pytest.raises(SystemExit, match="Upload multilabeltext-"):  # no wheel in /content and no URL
+        exec(source, {})
