@@ -81,9 +81,8 @@ def install_handlers(app) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request, exc: HTTPException):
-        if exc.status_code == 400:  # FastAPI could not parse the body (e.g. bytes that are not UTF-8)
-            return problem(400, "the request body could not be read as JSON text (is it UTF-8?).", JSON_FIX,
-                           field="body")
+        if exc.status_code == 400:  # FastAPI could not parse the body: say why
+            return problem(400, unreadable_body(request.scope.get(BODY_KEY)), JSON_FIX, field="body")
         if exc.status_code == 404:
             return problem(404, f"no such endpoint: {request.method} {request.url.path}.",
                            "use POST /predict, GET /labels, /model, /health; the API is described at /docs.")
@@ -98,6 +97,26 @@ def install_handlers(app) -> None:
         return problem(500, f"the service failed on this request ({type(exc).__name__}: {exc}).",
                        "this is a bug in multilabeltext serve; please report it with the request. The service "
                        "keeps running.")
+
+
+BODY_KEY = "multilabeltext.body"  # where BodyLimit leaves the body it read, for the 400 diagnosis
+
+
+def unreadable_body(body: bytes | None) -> str:
+    """Why a request body is not JSON FastAPI could read: not UTF-8, nested too deeply, or where it breaks."""
+    import json
+
+    if body is None:
+        return "the request body could not be read as JSON."
+    try:
+        json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return f"the request body is not UTF-8 text (byte {exc.start})."
+    except RecursionError:
+        return "the request body's JSON is nested too deeply."
+    except json.JSONDecodeError as exc:
+        return f"the request body is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})."
+    return "the request body could not be read as JSON."
 
 
 class BodyLimit:
@@ -127,12 +146,13 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         replayed = False
+        scope[BODY_KEY] = b"".join(chunks)
 
         async def replay():
             nonlocal replayed
             if not replayed:
                 replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+                return {"type": "http.request", "body": scope[BODY_KEY], "more_body": False}
             return await receive()
 
         await self.app(scope, replay, send)

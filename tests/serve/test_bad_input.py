@@ -104,3 +104,16 @@ def test_arbitrary_bodies_never_cause_a_server_error(client, body):
 def test_still_healthy_after_the_bad_input(client):
     health = client.get("/health").json()
     assert health["status"] == "ok" and health["pending_texts"] == 0
+
+
+@pytest.mark.parametrize("body, words", [
+    (b'{"text": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
+    (b'{"text": "caf\xe9"}', "not UTF-8"),
+    (b'{"text": "unterminated', "not valid JSON"),
+])
+def test_an_unreadable_body_says_why(client, body, words):
+    """Issue 13: deeply nested JSON was told 'is it UTF-8?'."""
+    response = client.post("/predict", content=body, headers=JSON)
+    error = assert_clear_error(response, 400, "body")["error"]
+    assert words in error and ("UTF-8" not in error or words == "not UTF-8"), error
+    assert client.get("/health").status_code == 200
