@@ -182,6 +182,7 @@ class PrepareConfig(Settings):
     split: str = "iterative"
     split_column: str | None = None
     split_ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    validation_fraction: float = 0.1  # --split column without validation rows: this share of train becomes one
     seed: int = 13
     # output and execution
     tutorial_artifacts: bool = False
@@ -219,6 +220,9 @@ class PrepareConfig(Settings):
                f"split_ratios must be three non-negative fractions (train, validation, test) summing to 1, "
                f"got {', '.join(map(str, ratios))}.", "pass --split-ratios 0.8,0.1,0.1.")
         object.__setattr__(self, "split_ratios", tuple(float(r) for r in ratios))
+        check(isinstance(self.validation_fraction, (int, float)) and 0 <= self.validation_fraction < 1,
+               f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}.",
+               "pass --validation-fraction 0.1 (0: no validation split).")
         check(isinstance(self.jobs, int) and self.jobs >= 0,
                f"jobs must be >= 0 (0 = one per CPU core), got {self.jobs!r}.", "pass --jobs 2, say.")
         check(isinstance(self.seed, int), f"seed must be an integer, got {self.seed!r}.", "pass --seed 13.")

@@ -22,13 +22,16 @@ def print_prepare_summary(result) -> None:
         rows.add_row("answers read", f"{c['answers_read']:,}")
         rows.add_row("  joined to a kept question", f"{c.get('answers_joined', 0):,}")
     for key, label in (("other_posts", "other post types skipped"), ("malformed", "malformed rows skipped"),
-                       ("duplicates", "dropped: duplicate question"), ("empty_text", "dropped: empty text"),
+                       ("duplicates", "dropped: duplicate question"),
+                       ("duplicates_of_a_later_split", "dropped: copy of a validation/test row"),
+                       ("empty_text", "dropped: empty text"),
                        ("no_kept_tag", "dropped: none of the kept tags")):
         if c.get(key):
             rows.add_row(label, f"{c[key]:,}")
     rows.add_row("[bold]kept[/bold]", f"[bold]{c['kept']:,}[/bold]")
     for split, n in c["splits"].items():
-        rows.add_row(f"  {split}", f"{n:,}")
+        carved = c.get("validation_carved_from_train") if split == "validation" else None
+        rows.add_row(f"  {split}" + (" (carved from train)" if carved else ""), f"{n:,}")
     console.print(rows)
     for example in c.get("malformed_examples", []):
         console.print(f"  [yellow]skipped[/yellow] {plain(example)}")

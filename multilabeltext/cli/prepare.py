@@ -83,6 +83,10 @@ def prepare_command(
                                                         "column \\[default: split]", rich_help_panel="Split")] = None,
     split_ratios: Annotated[Optional[str], typer.Option(help="train,validation,test fractions \\[default: "
                                                         "0.8,0.1,0.1]", rich_help_panel="Split")] = None,
+    validation_fraction: Annotated[Optional[float], typer.Option(help="With --split column and no validation "
+                                                                 "rows: the share of train carved out as a "
+                                                                 "stratified validation split (0: none) "
+                                                                 "\\[default: 0.1]", rich_help_panel="Split")] = None,
     seed: Annotated[Optional[int], typer.Option(help="Random seed of the split \\[default: 13]",
                                                 rich_help_panel="Split")] = None,
     tutorial_artifacts: Annotated[Optional[bool], typer.Option(
@@ -105,7 +109,8 @@ def prepare_command(
         "id_column": id_column, "label_delimiter": label_delimiter, "html": html, "strict": strict,
         "fields": csv_list(fields), "max_answers": max_answers, "drop_code": drop_code, "dedupe": dedupe,
         "top_n": top_n, "exclude_tags": exclude_tag or None, "min_tag_count": min_tag_count, "split": split,
-        "split_column": split_column, "split_ratios": _csv_ratios(split_ratios), "seed": seed,
+        "split_column": split_column, "split_ratios": _csv_ratios(split_ratios),
+        "validation_fraction": validation_fraction, "seed": seed,
         "tutorial_artifacts": tutorial_artifacts, "jobs": jobs,
     }
     given = {k: v for k, v in given.items() if v is not None}

@@ -173,8 +173,9 @@ def _prepare(inputs: list[str | Path], out: str | Path, config: PrepareConfig, f
     with ds.atomic_directory(out, force=force) as tmp, ThreadPoolExecutor(1) as hasher:
         source_hashes = {str(p): hasher.submit(ds.sha256_file, p) for p in source.files}
         buckets = _Buckets(tmp / "_staging", n_buckets)
+        leaks = _Leaks(counts) if config.split == "column" else None
         try:
-            tag_counts = _stage_clean(source, config, buckets, jobs, total_bytes, counts)
+            tag_counts = _stage_clean(source, config, buckets, jobs, total_bytes, counts, leaks)
         finally:
             buckets.close()
         kept_labels = select_tags(tag_counts, top_n=config.top_n, exclude=config.exclude_tags,
@@ -184,8 +185,9 @@ def _prepare(inputs: list[str | Path], out: str | Path, config: PrepareConfig, f
                 f"no tags to learn: the {counts['questions_read']} question(s) read carry no tags"
                 + (" that qualify" if tag_counts else "") + ".", path=source.paths[0],
                 fix="check the label column (--label-column) or lower --min-tag-count / shorten --exclude-tag.")
-        joined = _stage_join(buckets, config, set(kept_labels), counts, source.paths[0])
-        splits = _assign_splits(joined, config, source.paths[0])
+        joined = _stage_join(buckets, config, set(kept_labels), counts, source.paths[0],
+                             leaks.rows() if leaks else set())
+        splits = _assign_splits(joined, config, source.paths[0], counts)
         files = _stage_write(tmp, buckets, joined, splits)
         label_table = _label_table(joined, splits, kept_labels)
         if config.tutorial_artifacts:
@@ -197,9 +199,49 @@ def _prepare(inputs: list[str | Path], out: str | Path, config: PrepareConfig, f
     return PrepareResult(out=Path(out), manifest=manifest, counts=manifest["counts"], labels=kept_labels)
 
 
+class _Leaks:
+    """De-duplication that keeps a split the data gave (``--split column``).
+
+    A row duplicating a row of the same split follows the dedupe setting (dropped at once); a row duplicating
+    a row of a later split in test > validation > train order is leakage: that row (never the test row) is
+    dropped once every row has been seen (:meth:`rows`), and counted apart.
+    """
+
+    RANK = {"train": 0, "validation": 1, "test": 2}
+
+    def __init__(self, counts: Counter):
+        self.counts = counts
+        self.seen: set[tuple[int, int]] = set()  # (rank, key)
+        self.best: dict[int, int] = {}  # key -> highest rank holding it
+        self.records: list[tuple[int, int, int]] = []  # (row, key, rank)
+
+    def add(self, q: pd.DataFrame, config: PrepareConfig, source_name: str) -> np.ndarray:
+        names = normalize_split_names(q["split"].tolist(), source=source_name, column=config.split_column or "split")
+        keep = np.ones(len(q), dtype=bool)
+        blank = _blank_questions(q, config.fields)
+        for i, (key, name, row) in enumerate(zip(question_keys(q, config.fields), names, q["row"].tolist())):
+            if blank[i]:
+                continue
+            rank = self.RANK[name]
+            if (rank, key) in self.seen:
+                if config.dedupe:
+                    keep[i] = False
+                    self.counts["duplicates"] += 1
+                continue
+            self.seen.add((rank, key))
+            self.best[key] = max(self.best.get(key, rank), rank)
+            self.records.append((row, key, rank))
+        return keep
+
+    def rows(self) -> set[int]:
+        """Rows that duplicate a row of a later split (training rows copying test rows, ...)."""
+        return {row for row, key, rank in self.records if self.best[key] > rank}
+
+
 def _stage_clean(source, config: PrepareConfig, buckets: _Buckets, jobs: int, total_bytes: int,
-                 counts: Counter) -> Counter:
+                 counts: Counter, leaks: _Leaks | None = None) -> Counter:
     """Step 1: stream, clean, de-duplicate, count tags, spill to buckets."""
+    source_name = str(source.paths[0])
     seen: set[int] = set()
     tag_counts: Counter = Counter()
     rows = {"questions": 0, "answers": 0}
@@ -224,7 +266,9 @@ def _stage_clean(source, config: PrepareConfig, buckets: _Buckets, jobs: int, to
             q = raw.questions
             if q is not None and len(q):
                 q = q.assign(title=titles.to_pandas(), body=bodies.to_pandas(), row=numbered("questions", len(q)))
-                if config.dedupe:
+                if config.split == "column":  # the user's split is never changed by dedupe (see _Leaks)
+                    q = q[leaks.add(q, config, source_name)]
+                elif config.dedupe:
                     keep = np.ones(len(q), dtype=bool)
                     blank = _blank_questions(q, config.fields)  # counted as empty text later, not as duplicates
                     for i, key in enumerate(question_keys(q, config.fields)):
@@ -267,7 +311,7 @@ def _blank_questions(q: pd.DataFrame, fields) -> np.ndarray:
 
 
 def _stage_join(buckets: _Buckets, config: PrepareConfig, keep: set[str], counts: Counter,
-                source_path: Path) -> list[pd.DataFrame]:
+                source_path: Path, leaked: set[int] = frozenset()) -> list[pd.DataFrame]:
     """Step 3: per bucket, join answers and build texts; restrict tags; drop empty and untagged rows.
 
     Each bucket's rows go back to disk; only their tags and source splits stay in memory (for step 4).
@@ -285,6 +329,10 @@ def _stage_join(buckets: _Buckets, config: PrepareConfig, keep: set[str], counts
                 has_parent = a["parent_id"].isin(q["id"])
                 counts["answers_orphaned"] += int((~has_parent).sum())
                 a = a[has_parent]
+            if leaked:
+                copies = q["row"].isin(leaked).to_numpy()
+                counts["duplicates_of_a_later_split"] += int(copies.sum())
+                q = q[~copies]
             q = build_texts(q, a, fields=config.fields, max_answers=config.max_answers)
             empty = (q["text"] == "").to_numpy()
             counts["empty_text"] += int(empty.sum())
@@ -311,7 +359,8 @@ def _stage_join(buckets: _Buckets, config: PrepareConfig, keep: set[str], counts
     return joined
 
 
-def _assign_splits(joined: list[pd.DataFrame], config: PrepareConfig, source_path: Path) -> list[np.ndarray]:
+def _assign_splits(joined: list[pd.DataFrame], config: PrepareConfig, source_path: Path,
+                   counts: Counter | None = None) -> list[np.ndarray]:
     """Step 4: a split name per row of each bucket."""
     sizes = [len(j) for j in joined]
     if config.split == "none":
@@ -320,6 +369,17 @@ def _assign_splits(joined: list[pd.DataFrame], config: PrepareConfig, source_pat
         values = [v for j in joined for v in j["split"].tolist()]
         names = np.array(normalize_split_names(values, source=str(source_path),
                                                column=config.split_column or "split"), dtype=object)
+        train = np.flatnonzero(names == "train")
+        if config.validation_fraction > 0 and not (names == "validation").any() and len(train) >= 2:
+            # no validation rows given: carve them out of train, stratified like the iterative split
+            label_sets = [tags for j in joined for tags in j["tags"].tolist()]
+            status(f"The split column has no validation rows: {config.validation_fraction:g} of the "
+                   f"{len(train):,} training rows become the validation split (stratified, seed {config.seed})")
+            part = iterative_split([label_sets[i] for i in train],
+                                   (1 - config.validation_fraction, config.validation_fraction, 0.0), config.seed)
+            names[train[part == 1]] = "validation"
+            if counts is not None:
+                counts["validation_carved_from_train"] = int((part == 1).sum())
     else:
         label_sets = [tags for j in joined for tags in j["tags"].tolist()]
         status(f"Splitting {len(label_sets):,} rows by iterative stratification "
