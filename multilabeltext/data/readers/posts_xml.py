@@ -54,8 +54,11 @@ class PostsXmlSource(Source):
                     bad = exc.object[exc.start:exc.start + 1].hex()
                     raise EncodingError(path, self.encoding, f"byte 0x{bad} is not valid {self.encoding}",
                                         line=number) from None
-                if not line.startswith("<row"):
-                    continue
+                if not line.startswith("<row"):  # a dump without line breaks: <?xml ...?><posts><row .../>...
+                    at = line.find("<row")
+                    if at < 0:
+                        continue
+                    line = line[at:]
                 for row in self._parse_line(line, path, number):
                     rows_seen += 1
                     kind = row.get("PostTypeId")
