@@ -59,6 +59,7 @@ class KaggleSource(Source):
     def __init__(self, paths, config, with_answers=True):
         super().__init__(paths, config, with_answers)
         self.parts = [kaggle_files(p) for p in self.paths]
+        self._encodings: dict[Path, str] = {}
         if config.encoding is None:
             self.encoding = sniff_encoding(self.parts[0]["questions"])
         for part in self.parts:
@@ -66,6 +67,15 @@ class KaggleSource(Source):
                 q = part["questions"]
                 raise InputNotFoundError(q.with_name(q.name.replace("Questions", "Tags")),
                                          fix="put the dump's Tags.csv next to Questions.csv.")
+
+    def encoding_of(self, path: Path) -> str:
+        """The encoding of one of the dump's files: --encoding if given, else detected for that file alone
+        (an ASCII Questions.csv says nothing about Answers.csv)."""
+        if self.config.encoding is not None:
+            return self.encoding
+        if path not in self._encodings:
+            self._encodings[path] = sniff_encoding(path)
+        return self._encodings[path]
 
     @property
     def files(self) -> list[Path]:
@@ -80,22 +90,22 @@ class KaggleSource(Source):
         import pyarrow.csv as pacsv  # noqa: F401  (csv_batches imports it; keeps the error path uniform)
 
         tags_path: Path = part["tags"]
-        header = read_header(tags_path, self.encoding)
+        header = read_header(tags_path, self.encoding_of(tags_path))
         by_post: dict[str, list[str]] = defaultdict(list)
         used = 0
         if part["post_tags"] is not None:
             id_col = require_column(tags_path, header, "Id", "Tags.csv needs the tag Id column.")
             name_col = require_column(tags_path, header, "TagName", "Tags.csv needs a TagName (or Tag) column.", "Tag")
             names: dict[str, str] = {}
-            for df, n in csv_batches(tags_path, [id_col, name_col], encoding=self.encoding, stats=self.stats,
+            for df, n in csv_batches(tags_path, [id_col, name_col], encoding=self.encoding_of(tags_path), stats=self.stats,
                                      strict=self.config.strict, header=header):
                 names.update(zip(df[id_col], df[name_col]))
                 used = n
             pt_path: Path = part["post_tags"]
-            pt_header = read_header(pt_path, self.encoding)
+            pt_header = read_header(pt_path, self.encoding_of(pt_path))
             post_col = require_column(pt_path, pt_header, "PostId", "PostTags.csv needs PostId and TagId columns.")
             tag_col = require_column(pt_path, pt_header, "TagId", "PostTags.csv needs PostId and TagId columns.")
-            for df, _ in csv_batches(pt_path, [post_col, tag_col], encoding=self.encoding, stats=self.stats,
+            for df, _ in csv_batches(pt_path, [post_col, tag_col], encoding=self.encoding_of(pt_path), stats=self.stats,
                                      strict=self.config.strict, header=pt_header):
                 for post, tag_id in zip(df[post_col], df[tag_col]):
                     if tag_id in names:
@@ -107,7 +117,7 @@ class KaggleSource(Source):
             raise MissingColumnError(tags_path, "Tag", header, "Tags.csv needs columns Id,Tag (one row per question "
                                                                "and tag), or TagName with a PostTags.csv beside it.")
         interned: dict[str, str] = {}  # one string object per distinct tag, not per row
-        for df, n in csv_batches(tags_path, [id_col, tag_col], encoding=self.encoding, stats=self.stats,
+        for df, n in csv_batches(tags_path, [id_col, tag_col], encoding=self.encoding_of(tags_path), stats=self.stats,
                                  strict=self.config.strict, header=header):
             for post, tag in zip(df[id_col], df[tag_col]):
                 if tag:
@@ -119,7 +129,7 @@ class KaggleSource(Source):
         tags, tag_bytes = self._read_tags(part)
         yield RawBatch(bytes_read=tag_bytes)
         q_path: Path = part["questions"]
-        header = read_header(q_path, self.encoding)
+        header = read_header(q_path, self.encoding_of(q_path))
         fix = "Questions.csv needs columns Id, Title and Body (the Kaggle pythonquestions layout)."
         id_col = require_column(q_path, header, "Id", fix)
         title_col = require_column(q_path, header, "Title", fix)
@@ -128,7 +138,7 @@ class KaggleSource(Source):
         parent_col = find_column(header, "ParentId")
         columns = [id_col, title_col, body_col] + [c for c in (type_col, parent_col) if c]
         done = 0
-        for df, n in csv_batches(q_path, columns, encoding=self.encoding, stats=self.stats,
+        for df, n in csv_batches(q_path, columns, encoding=self.encoding_of(q_path), stats=self.stats,
                                  strict=self.config.strict, header=header):
             answers = None
             if type_col is not None:  # a posts table: questions and answers together
@@ -148,14 +158,14 @@ class KaggleSource(Source):
         a_path = part["answers"]
         if not self.with_answers or a_path is None:
             return
-        a_header = read_header(a_path, self.encoding)
+        a_header = read_header(a_path, self.encoding_of(a_path))
         fix = "Answers.csv needs columns ParentId and Body (the Kaggle pythonquestions layout)."
         parent_col = require_column(a_path, a_header, "ParentId", fix)
         body_col = require_column(a_path, a_header, "Body", fix)
         score_col = find_column(a_header, "Score")
         columns = [parent_col, body_col] + ([score_col] if score_col else [])
         done = 0
-        for df, n in csv_batches(a_path, columns, encoding=self.encoding, stats=self.stats,
+        for df, n in csv_batches(a_path, columns, encoding=self.encoding_of(a_path), stats=self.stats,
                                  strict=self.config.strict, header=a_header):
             scores = _scores(df[score_col]) if score_col else [0] * len(df)
             self.stats.answers += len(df)
