@@ -177,7 +177,8 @@ def test_question_map_with_100_tags_never_repeats_a_colour_and_keeps_symbols_out
     assert other[0].name == f"other tags ({counts.size - len(coloured)})"
     legend = [t for t in fig.data if t.showlegend is not False]
     tag_entries = [t for t in legend if t.legendgroup != "outcome"]
-    assert [t.name for t in tag_entries] == [t.name for t in points]
+    assert sorted(tag_entries, key=lambda t: t.legendrank)[-1].name == other[0].name  # listed last, drawn first
+    assert {t.name for t in tag_entries} == {t.name for t in points} and points[0] is other[0]
     assert {t.marker.symbol for t in tag_entries} == {"square"}  # colour only: no outcome symbols mixed in
     outcome_entries = [t for t in legend if t.legendgroup == "outcome"]
     assert {t.marker.symbol for t in outcome_entries} == set(fg.maps.SYMBOLS.values())

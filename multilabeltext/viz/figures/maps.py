@@ -59,11 +59,12 @@ def question_map(frame: pd.DataFrame, *, title: str | None = None, colours: int 
     colour = {tag: PALETTE[i] for i, tag in enumerate(coloured)}
     others = len(by_count) - len(coloured)
     other_name = f"other tags ({others})"
-    positions = {name: [] for name in [*coloured, other_name]}
+    positions = {name: [] for name in [other_name, *coloured]}  # the grey ones drawn first, underneath
     rank = {name: i for i, name in enumerate(SYMBOLS)}  # correct first, errors drawn on top
     for pos in sorted(range(len(frame)), key=lambda i: rank.get(frame["outcome"].iat[i], 3)):
         tag = str(frame["first_tag"].iat[pos])
         positions[tag if tag in colour else other_name].append(pos)
+    legend_rank = {name: i + 1 for i, name in enumerate(coloured)} | {other_name: 500}  # legend: by frequency
     for name, rows in positions.items():
         if not rows:
             continue
@@ -77,14 +78,14 @@ def question_map(frame: pd.DataFrame, *, title: str | None = None, colours: int 
                     "opacity": 0.8 if name in colour else 0.45, "color": fill, "line": {"width": 1, "color": fill}},
         ))
         fig.add_trace(go.Scatter(  # the legend entry: colour only, the same square for every tag
-            x=[None], y=[None], mode="markers", name=name, legendgroup=name, legendgrouptitle_text=(
-                "first actual tag" if name == coloured[0] else None), hoverinfo="skip",
+            x=[None], y=[None], mode="markers", name=name, legendgroup=name, legendrank=legend_rank[name],
+            legendgrouptitle_text="first actual tag" if name == coloured[0] else None, hoverinfo="skip",
             marker={"symbol": "square", "size": 10, "color": fill}))
     counts = frame["outcome"].value_counts()
     for name, symbol in SYMBOLS.items():  # legend entries explaining the symbols, in one neutral colour
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"{OUTCOME_TEXT[name]}: "
                                  f"{int(counts.get(name, 0)):,}", legendgroup="outcome",
-                                 legendgrouptitle_text="outcome", hoverinfo="skip",
+                                 legendgrouptitle_text="outcome", hoverinfo="skip", legendrank=900,
                                  marker={"symbol": symbol, "size": 9, "color": LEGEND_GREY,
                                          "line": {"width": 1, "color": LEGEND_GREY}}))
     n = len(frame)
@@ -93,6 +94,6 @@ def question_map(frame: pd.DataFrame, *, title: str | None = None, colours: int 
     fig.update_layout(
         title=title or f"Test questions mapped in 2-D ({n:,} questions; {what})",
         xaxis={"title": "component 1", "zeroline": False}, yaxis={"title": "component 2", "zeroline": False},
-        legend={"itemsizing": "constant", "tracegroupgap": 12}, template="plotly_white",
+        legend={"itemsizing": "constant", "tracegroupgap": 6}, template="plotly_white",
         hoverlabel={"align": "left"}, dragmode="lasso", height=650)
     return fig
