@@ -241,4 +241,4 @@ def test_readme_bash_blocks_run_in_order(tmp_path):
     (ARTIFACTS / "readme-timings.json").write_text(json.dumps(timings, indent=1) + "\n", encoding="utf-8")
     stray = sorted(f for f in _files(repo) - before if f.split("/")[0] not in OUTPUT_DIRS)
     assert not stray, f"README examples wrote outside data/ and models/: {stray}"
-    assert sum(1 for t in timings if "seconds" in t) >= 10  # most of the README ran
+    assert sum(1 for t in timings if "seconds" in t) >= 8  # most of the README ran
