@@ -35,6 +35,11 @@ def print_prepare_summary(result) -> None:
     console.print(rows)
     for example in c.get("malformed_examples", []):
         console.print(f"  [yellow]skipped[/yellow] {plain(example)}")
+    for problem, n in (c.get("label_problems") or {}).items():
+        console.print(f"  [yellow]warning[/yellow] {n:,} label cell(s): {plain(problem)}")
+    if c.get("repeated_ids"):
+        console.print(f"  [yellow]warning[/yellow] {c['repeated_ids']:,} row(s) repeat the id of an earlier row "
+                      "(ids should be unique; check --id-column)")
 
     labels = Table(title=f"{c['labels']} tags kept" + (f" (top {MAX_LABEL_ROWS} shown)"
                                                        if c["labels"] > MAX_LABEL_ROWS else ""),

@@ -294,6 +294,10 @@ def _stage_clean(source, config: PrepareConfig, buckets: _Buckets, jobs: int, to
     counts.update(questions_read=stats.questions, answers_read=stats.answers, other_posts=stats.other_posts,
                   malformed=stats.malformed)
     counts["malformed_examples"] = list(stats.malformed_examples)
+    if stats.label_problems:
+        counts["label_problems"] = dict(stats.label_problems)
+    if stats.repeated_ids:
+        counts["repeated_ids"] = stats.repeated_ids
     if stats.questions == 0:
         raise EmptyDatasetError("no questions found in the input.", path=source.paths[0],
                                 fix="check the file and --format (Posts files need PostTypeId=1 rows).")

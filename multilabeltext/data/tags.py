@@ -55,6 +55,38 @@ def parse_tags(value: object, delimiter: str | None = None) -> list[str]:
     return list(seen)
 
 
+MAX_TAG_CHARS = 100  # longer "tags" are dropped and counted (Stack Overflow's longest is 35 characters)
+PLACEHOLDERS = {"none", "nan", "null", "n/a", "na", "-"}
+
+
+def parse_tags_checked(value: object, delimiter: str | None = None) -> tuple[list[str], str | None]:
+    """:func:`parse_tags`, plus what was odd about the cell (``None`` if nothing), for the summary's counts:
+    a number instead of labels, a placeholder such as ``none``/``nan`` (no tag), unbalanced brackets or
+    braces, or a tag over :data:`MAX_TAG_CHARS` characters (dropped).
+
+    Example:
+        >>> parse_tags_checked(42), parse_tags_checked("none"), parse_tags_checked("['a', 'b']")
+        ((['42'], 'a number, not a list of labels'), ([], 'a placeholder (none, nan, null)'), (['a', 'b'], None))
+    """
+    problem = None
+    if isinstance(value, bool) or (isinstance(value, (int, float)) and value == value):
+        problem = "a number, not a list of labels"
+    elif isinstance(value, dict):
+        return [], "an object, not a list of labels"
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.lower() in PLACEHOLDERS:
+            return [], "a placeholder (none, nan, null)"
+        if (text.count("[") != text.count("]") or text.count("{") != text.count("}")
+                or "{" in text or text.startswith("[") != text.endswith("]")):
+            problem = "unbalanced or stray brackets"
+    tags = parse_tags(value, delimiter)
+    if any(len(t) > MAX_TAG_CHARS for t in tags):
+        tags = [t for t in tags if len(t) <= MAX_TAG_CHARS]
+        problem = f"a tag over {MAX_TAG_CHARS} characters (dropped)"
+    return tags, problem
+
+
 def _parse_list_literal(text: str) -> list[str]:
     try:
         value = ast.literal_eval(text)

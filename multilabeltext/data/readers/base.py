@@ -43,6 +43,8 @@ class ReadStats:
     other_posts: int = 0
     malformed: int = 0
     malformed_examples: list[str] = field(default_factory=list)
+    label_problems: dict[str, int] = field(default_factory=dict)  # what was odd about label cells -> rows
+    repeated_ids: int = 0  # rows whose id an earlier row already had
 
     def skip_malformed(self, where: str, why: str, strict: bool, path: str | Path, line: int | None) -> None:
         """Count a malformed row, or raise in strict mode."""

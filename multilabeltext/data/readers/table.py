@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...errors import EncodingError, MalformedInputError, MissingColumnError
-from ..tags import parse_tags
+from ..tags import parse_tags_checked
 from .base import RawBatch, Source, csv_batches, find_column, questions_frame, read_header
 
 TEXT_DEFAULTS = ("text", "title", "body", "question", "content", "sentence", "document")
@@ -99,6 +99,8 @@ class TableSource(Source):
         return found
 
     def _frames(self, path: Path, frames, header: list[str] | None = None) -> Iterator[RawBatch]:
+        if not hasattr(self, "_ids_seen"):
+            self._ids_seen: set[str] = set()
         done = 0
         row_number = 0
         for df, n in frames:
@@ -112,7 +114,18 @@ class TableSource(Source):
             texts = df[self._text_cols[0]].fillna("").astype(str)
             for col in self._text_cols[1:]:
                 texts = texts + " " + df[col].fillna("").astype(str)
-            tags = [parse_tags(v, self.config.label_delimiter) for v in df[self._label_col]]
+            tags = []
+            for value in df[self._label_col]:
+                parsed, problem = parse_tags_checked(value, self.config.label_delimiter)
+                tags.append(parsed)
+                if problem:
+                    self.stats.label_problems[problem] = self.stats.label_problems.get(problem, 0) + 1
+            if self._id_col:
+                for row_id in ids:
+                    if row_id in self._ids_seen:
+                        self.stats.repeated_ids += 1
+                    else:
+                        self._ids_seen.add(row_id)
             splits = df[self._split_col].tolist() if self._split_col else None
             self.stats.questions += len(df)
             yield RawBatch(questions_frame(ids, [""] * len(ids), texts.tolist(), tags, splits), bytes_read=n - done)
