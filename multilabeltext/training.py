@@ -55,13 +55,14 @@ def train(dataset: str | Path, out: str | Path, config: TrainConfig | None = Non
 
 
 def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool) -> TrainResult:
-    from .data.dataset import read_labels, read_manifest, sha256_file
+    from .data.dataset import read_labels, read_manifest, sha256_file, verify_files
     from .metrics import evaluate, per_tag
     from .modeldir import save_model
     from .models import get_model
     from .thresholds import Thresholds, apply
 
     manifest = read_manifest(dataset)
+    verify_files(dataset, manifest)  # a swapped train.parquet is refused before it is learned from
     labels = read_labels(dataset)
     model = get_model(config.model, config.params)  # validates the settings before any heavy work
     if config.auxiliary:

@@ -138,6 +138,20 @@ def read_manifest(directory: str | Path) -> dict:
     return manifest
 
 
+def verify_files(directory: str | Path, manifest: dict | None = None) -> None:
+    """Raise :class:`DatasetFormatError` when a split file or labels.json differs from the hash the manifest
+    recorded (a file swapped or edited after ``prepare``). Reads each file once (about 1 s per GB)."""
+    directory = Path(directory)
+    manifest = manifest if manifest is not None else read_manifest(directory)
+    for name in [f"{s}.parquet" for s in SPLITS] + [LABELS]:
+        expected = (manifest.get("files") or {}).get(name, {}).get("sha256")
+        path = directory / name
+        if expected and path.is_file() and sha256_file(path) != expected:
+            raise DatasetFormatError(f"{name} is not the file prepare wrote (its SHA-256 differs from the "
+                                     "manifest's): it was replaced or edited since.", path=path,
+                                     fix="prepare the dataset again (--force), or put the original file back.")
+
+
 def read_labels(directory: str | Path) -> list[str]:
     """The dataset's label names, in matrix column order."""
     read_manifest(directory)

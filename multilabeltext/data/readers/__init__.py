@@ -69,13 +69,24 @@ def detect_format(paths: list[Path], encoding: str | None = None) -> str:
     for given in paths:
         check_not_packed(given)
     if path.is_dir():
-        if list(path.glob("*Questions*.csv")) or list(path.glob("*questions*.csv")):
-            return "kaggle"
-        for name, fmt in (("Posts.xml", "posts-xml"), ("Posts.csv", "posts-csv")):
-            if (path / name).exists():
-                return fmt
-        raise UnknownFormatError("a directory without Questions.csv, Posts.xml or Posts.csv.", path=path,
-                                 fix="give the data file itself, or pass --format.")
+        found = directory_formats(path)
+        if len(found) == 1:
+            (fmt, files), = found.items()
+            questions = [f for f in files if "questions" in f.name.lower()]
+            if len(questions) > 1:
+                raise UnknownFormatError(f"the directory holds {len(questions)} Kaggle question files "
+                                         f"({', '.join(q.name for q in questions)}); one run reads one dump.",
+                                         path=path, fix="pass the Questions.csv of the dump to read.")
+            from ...progress import plain, status
+
+            status(f"Reading {plain(path)} as {fmt}: {plain(', '.join(f.name for f in files))}")
+            return fmt
+        if not found:
+            raise UnknownFormatError("a directory without Questions.csv, Posts.xml or Posts.csv.", path=path,
+                                     fix="give the data file itself, or pass --format.")
+        listing = "; ".join(f"{fmt}: {', '.join(f.name for f in files)}" for fmt, files in found.items())
+        raise UnknownFormatError(f"the directory holds data of several formats ({listing}); one run reads one "
+                                 "format.", path=path, fix="pass the file(s) of one format instead of the directory.")
     suffix = path.suffix.lower()
     if suffix == ".xml":
         return "posts-xml"
@@ -98,6 +109,25 @@ def detect_format(paths: list[Path], encoding: str | None = None) -> str:
                              fix="pass --format kaggle|posts-xml|posts-csv|fasttext|table.")
 
 
+def directory_formats(path: Path) -> dict[str, list[Path]]:
+    """The dump formats a directory holds, each with the files that belong to it (data files other readers
+    would not read are listed as ``table``)."""
+    found: dict[str, list[Path]] = {}
+    questions = sorted(p for p in path.glob("*.csv") if "questions" in p.name.lower())
+    if questions:
+        parts = [kaggle_files(q) for q in questions]
+        found["kaggle"] = sorted({f for part in parts for f in part.values() if f is not None})
+    for name, fmt in (("Posts.xml", "posts-xml"), ("Posts.csv", "posts-csv")):
+        if (path / name).exists():
+            found[fmt] = [path / name]
+    claimed = {f for files in found.values() for f in files}
+    others = sorted(p for p in path.iterdir() if p.is_file() and p not in claimed and not p.name.startswith(".")
+                    and p.suffix.lower() in (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet"))
+    if others and found:  # (an extracted Stack Exchange dump's Comments.xml, Users.xml ... are not data to read)
+        found["other data files"] = others
+    return found
+
+
 def open_source(paths: list[str | Path], config: PrepareConfig) -> Source:
     """The reader for ``paths`` (format from ``config.format`` or detected); answers read only if needed."""
     paths = [Path(p) for p in paths]
@@ -105,6 +135,9 @@ def open_source(paths: list[str | Path], config: PrepareConfig) -> Source:
         if given.exists():
             check_not_packed(given)
     fmt = config.format if config.format != "auto" else detect_format(paths, config.encoding)
+    named = {"posts-xml": "Posts.xml", "posts-csv": "Posts.csv"}
+    if fmt in named:  # a dump's directory: its Posts file
+        paths = [p / named[fmt] if p.is_dir() and (p / named[fmt]).is_file() else p for p in paths]
     if fmt == "table" and len(paths) == 1 and is_2018_sample(paths[0], config.text_columns):
         return Sample2018Source(paths, config)  # the 2018 sample: its flattened newlines are put back
     return SOURCES[fmt](paths, config, with_answers="answers" in config.fields)
