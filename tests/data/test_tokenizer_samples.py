@@ -1,0 +1,76 @@
+"""The fast tokenizer gives exactly the plain regex's tokens on every line of every sample, emoji apart."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from multilabeltext.config import TokenizerConfig
+from multilabeltext.data.tokenizer import EMOJI_PATTERN, STOPWORDS, TOKEN_PATTERN, Tokenizer
+
+DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+SAMPLES = sorted(p for p in DATASETS.rglob("*") if p.is_file() and p.suffix in {".csv", ".tsv", ".txt", ".xml", ".id"})
+SETTINGS = [TokenizerConfig(), TokenizerConfig(lowercase=False, remove_stopwords=False, min_length=2)]
+EMOJI = re.compile(EMOJI_PATTERN)
+
+
+def reference(text: str, config: TokenizerConfig) -> list[str]:
+    """The tokenizer as it was before it was made fast (one regex findall over the text): no emoji tokens."""
+    if not text:
+        return []
+    text = text.lower() if config.lowercase else text
+    tokens = re.compile(TOKEN_PATTERN, 0 if config.lowercase else re.IGNORECASE).findall(text)
+    if "'s" in text:
+        tokens = [t[:-2] if t.endswith("'s") else t for t in tokens]
+    stop = STOPWORDS if config.remove_stopwords else ()
+    return [t for t in tokens if t not in stop and len(t) >= config.min_length]
+
+
+def test_samples_found():
+    assert len(SAMPLES) >= 10, f"expected the samples under {DATASETS}"
+
+
+@pytest.mark.parametrize("config", SETTINGS, ids=["default", "cased-all-words-min2"])
+def test_same_tokens_as_the_regex_on_every_sample(config):
+    tokenizer = Tokenizer(config)
+    lines = checked = 0
+    for path in SAMPLES:
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        for line in text.splitlines():
+            lines += 1
+            tokens = tokenizer(line)
+            without_emoji = [t for t in tokens if not EMOJI.fullmatch(t)]
+            expected = reference(line, config)
+            if without_emoji != expected:
+                raise AssertionError(f"{path.name}: {line[:200]!r}\n got {without_emoji[:40]}\n want {expected[:40]}")
+            checked += len(tokens)
+    assert lines > 100_000 and checked > 1_000_000
+
+
+@pytest.mark.parametrize("text, tokens", [
+    ("😂😂😂", ["😂", "😂", "😂"]),
+    ("so funny😂 right", ["funny", "😂", "right"]),
+    ("thumbs 👍🏽 python", ["thumbs", "👍🏽", "python"]),  # a skin tone stays with its emoji
+    ("family 👨\u200d👩\u200d👧 photo", ["family", "👨\u200d👩\u200d👧", "photo"]),  # one zero-width-joined sequence
+    ("I ❤️ python", ["❤️", "python"]),
+    ("the 🅱 button", ["🅱", "button"]),
+    ("step ❶ then ①", ["step", "❶", "①"]),  # circled digits are word characters, as before
+    ("c++ and c# on .net, python-3.x's __init__", ["c++", "c#", ".net", "python-3.x", "__init__"]),
+    ("it's 'quoted' and don't... a.b.", ["quoted", "a.b"]),
+    ("’smart quotes’ — dashes…", ["smart", "quotes", "dashes"]),
+])
+def test_emoji_and_names(text, tokens):
+    assert Tokenizer()(text) == tokens
+
+
+def test_lone_surrogate_and_cache_limit(monkeypatch):
+    import multilabeltext.data.tokenizer as module
+
+    tokenizer = Tokenizer()
+    assert tokenizer("bad \udc80 byte") == ["bad", "byte"]
+    monkeypatch.setattr(module, "_CACHE_LIMIT", 3)
+    for word in ["alpha", "beta", "gamma", "delta", "epsilon"]:
+        assert tokenizer(f"{word} x.y") == [word, "x.y"]
+    assert len(tokenizer._pieces) <= 5
