@@ -65,6 +65,7 @@ class Peak:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         self.load = load()
+        self.cpu0 = self._cpu()
         self.t0 = time.perf_counter()
         return self
 
@@ -77,19 +78,31 @@ class Peak:
                 pass
         return total
 
+    def _cpu(self) -> float:
+        t = self.proc.cpu_times()
+        total = t.user + t.system + t.children_user + t.children_system
+        for p in self.proc.children(recursive=True):
+            try:
+                c = p.cpu_times()
+                total += c.user + c.system
+            except psutil.Error:
+                pass
+        return total
+
     def _run(self):
         while not self._stop.wait(0.05):
             self.peak = max(self.peak, self._rss())
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.t0
+        self.cpu = self._cpu() - self.cpu0
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, self._rss())
         return False
 
     def record(self) -> dict:
-        return {"seconds": round(self.seconds, 2), "peak_rss_mb": round(self.peak / MIB, 1),
+        return {"seconds": round(self.seconds, 2), "cpu_seconds": round(self.cpu, 1), "peak_rss_mb": round(self.peak / MIB, 1),
                 "rss_before_mb": round(self.before / MIB, 1), "load_before": self.load}
 
 
@@ -222,7 +235,7 @@ def section_linear(data: Data, args) -> dict:
             run = {"split": split["name"], "train": p.record(), "test": score(model, split),
                    "predict_texts_per_second": rate["per_second"], "predict": rate}
             runs.append(run)
-            print(f"linear {split['name']}: {p.seconds:.1f} s, {run['test']}, peak {p.peak / MIB:,.0f} MiB "
+            print(f"linear {split['name']}: {p.seconds:.1f} s ({p.cpu:.0f} CPU s), {run['test']}, peak {p.peak / MIB:,.0f} MiB "
                   f"(load {p.load[0]})", file=sys.stderr)
             del model
         mean = {k: round(float(np.mean([r["test"][k] for r in runs])), 4) for k in runs[0]["test"]}
@@ -329,6 +342,8 @@ def main(argv=None) -> int:
         for section in args.sections.split(","):
             started = time.perf_counter()
             rec = SECTIONS[section](data, args)
+            if section == "linear":  # one dataset per run adds to the others
+                rec = {**result["sections"].get(section, {}).get("result", {}), **rec}
             result["sections"][section] = {"result": rec, "seconds": round(time.perf_counter() - started, 1),
                                            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                            "commit": git_commit(), "params": args.model_params}

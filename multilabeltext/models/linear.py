@@ -44,18 +44,32 @@ class LinearConfig(TfidfSettings):
 
     section: ClassVar[str] = "linear"
     min_df: int = 1  # n-grams seen once count too: +0.005 micro-F1 on so-titles, +0.006 cooking, +0.002 pyq
-    classifier: str = "svm"  # svm (LinearSVC) | logreg (LogisticRegression, liblinear dual)
     C: float = 0.5
     class_weight: str | None = None  # None | "balanced"
-    jobs: int = 0  # processes for the per-tag fits; 0 = one per core
+    max_iter: int = 10  # passes of the SVM solver (liblinear's dual coordinate descent) in the final fit
+    fold_max_iter: int = 3  # passes in each cross-fit fold's fit: held-out scores for calibration only
+    jobs: int = 0  # processes for the per-tag fits; 0 = one per core (never more than the cores)
     cross_fit: int = 5  # folds for held-out calibration over train + validation (0: calibrate on validation)
     seed: int = 0  # assigns rows to the cross-fit folds
 
+    @classmethod
+    def from_dict(cls, data, *, source: str = "settings"):
+        """As :meth:`Settings.from_dict`; a saved ``classifier = "svm"`` (the only one left) is accepted."""
+        data = dict(data)
+        classifier = data.pop("classifier", "svm")
+        check(classifier == "svm", f"the {classifier!r} classifier of the linear model was removed (an experiment "
+              "that did not beat the SVM).", "leave classifier out (the linear model is a linear SVM).")
+        return super().from_dict(data, source=source)
+
     def __post_init__(self):
         super().__post_init__()
-        check(self.classifier in ("svm", "logreg"), f"classifier must be svm or logreg, got {self.classifier!r}.",
-              "use classifier = \"svm\".")
         check(self.C > 0, f"C must be > 0, got {self.C!r}.", "use C = 0.5.")
+        for name in ("max_iter", "fold_max_iter"):
+            value = getattr(self, name)
+            check(isinstance(value, int) and value >= 1, f"{name} must be a whole number >= 1, got {value!r}.",
+                  f"use {name} = {getattr(LinearConfig, name)}.")
+        check(isinstance(self.jobs, int) and self.jobs >= 0, f"jobs must be a whole number >= 0, got {self.jobs!r}.",
+              "use jobs = 0 (one per core).")
         check(self.cross_fit == 0 or self.cross_fit >= 2, f"cross_fit must be 0 (off) or at least 2 folds, got "
               f"{self.cross_fit!r}.", "use cross_fit = 5, or 0 to calibrate on the validation split.")
         check(self.class_weight in (None, "balanced"), f"class_weight must be unset or \"balanced\", got "
@@ -63,7 +77,7 @@ class LinearConfig(TfidfSettings):
 
 
 class LinearModel(TagModel):
-    """TF-IDF features, one-vs-rest linear SVM (or logistic regression), Platt-calibrated scores."""
+    """TF-IDF features, one-vs-rest linear SVM, Platt-calibrated scores."""
 
     name = "linear"
     Config = LinearConfig
@@ -73,77 +87,101 @@ class LinearModel(TagModel):
         rows = len(texts) + (len(validation[0]) if validation else 0)
         if self.config.cross_fit and rows >= 2 * self.config.cross_fit:
             return self._cross_fit(texts, Y, validation)
-        X = self._fit_weights(texts, Y)
+        X, Y_all, weights = self._features(texts, Y)
+        self._set_weights(*self._classifiers(X, Y_all, weights, self.config.max_iter, "linear: fit"))
         if validation is not None:
             d = self._decision(validation[0])
             self.platt_ = fit_platt(d, validation[1])
             self.validation_proba_ = self._calibrated(d)  # scored once, not again by fit()
         else:
-            self.platt_ = fit_platt(self._scores(X), Y)
+            self.platt_ = fit_platt(self._scores(X[:len(texts)]), Y)
 
     def _cross_fit(self, texts, Y, validation):
-        """Held-out decision values for every row (k-fold), Platt on them, then the final fit on all rows."""
+        """Held-out decision values for every row (k-fold), Platt on them, then the final fit on all rows.
+
+        The features (vocabulary and idf, no labels) are learned once from all the rows; each fold's
+        classifiers learn from the other folds' rows with ``fold_max_iter`` solver passes and score the
+        held-out rows without the n-grams those training rows lack (:meth:`TfidfFeatures.restrict`), as a
+        model fitted on them alone would; the final fit makes ``max_iter`` passes over every row.
+        """
         from ..progress import status
 
-        k = self.config.cross_fit
+        cfg, k = self.config, self.config.cross_fit
         if validation is not None:
             texts, Y = texts + validation[0], np.vstack([Y, validation[1]])
-        folds = np.random.default_rng(self.config.seed).permutation(len(texts)) % k
+        n = len(texts)
+        status(f"linear: features of {n:,} texts" + (f" (+{len(self.auxiliary_.texts):,} auxiliary)"
+                                                     if self.auxiliary_ else ""))
+        X, Y_all, weights = self._features(texts, Y)
+        extra = np.arange(n, X.shape[0])  # auxiliary rows: in every fold's training, never held out
+        folds = np.random.default_rng(cfg.seed).permutation(n) % k
         heldout = np.zeros(Y.shape, dtype=np.float32)
         for fold in range(k):
-            status(f"linear: cross-fit fold {fold + 1}/{k}")
-            inside = np.flatnonzero(folds != fold)
-            self._fit_weights([texts[i] for i in inside], Y[inside])
+            inside = np.concatenate([np.flatnonzero(folds != fold), extra])
+            coef, intercept = self._classifiers(X[inside], Y_all[inside], weights[inside] if len(weights) > 1 else weights,
+                                                cfg.fold_max_iter, f"linear: cross-fit fold {fold + 1}/{k}")
             out = np.flatnonzero(folds == fold)
-            heldout[out] = self._decision([texts[i] for i in out])
-        status(f"linear: final fit on all {len(texts):,} rows")
-        self._fit_weights(texts, Y)
+            known = np.zeros(X.shape[1], dtype=bool)
+            known[X[inside].indices] = True  # n-grams the fold's training rows have; the others are unseen
+            heldout[out] = np.asarray(self.features_.restrict(X[out], known) @ coef) + intercept
+        self._set_weights(*self._classifiers(X, Y_all, weights, cfg.max_iter, f"linear: final fit, {n:,} rows"))
         self.platt_ = fit_platt(heldout, Y)
         proba = self._calibrated(heldout)
         self.tuning_ = (Y, proba)
         if validation is not None:
-            self.validation_proba_ = proba[len(texts) - len(validation[0]):]
+            self.validation_proba_ = proba[n - len(validation[0]):]
 
-    def _fit_weights(self, texts, Y):
-        """Fit new vectorizers and the per-tag classifiers on ``texts`` (plus any auxiliary rows).
+    def _features(self, texts, Y):
+        """New vectorizers fitted on ``texts`` plus any auxiliary rows; their features, labels and weights.
 
-        Returns the feature matrix of ``texts``. Auxiliary rows count ``weight`` each, and only for the tags
-        their source annotates: for the others they get weight 0, so they are no evidence either way.
+        Returns ``(X, Y_all, weights)``: one row per text then per auxiliary row; ``weights`` (rows, tags)
+        says what each entry counts for: 1 for a text, the auxiliary weight for a tag its source
+        annotates, 0 for the others (no evidence either way).
+        """
+        aux = self.auxiliary_
+        self.features_ = TfidfFeatures(self.config, self.tokenizer_)
+        X = self.features_.fit_transform(texts + (aux.texts if aux else []))
+        if aux is None:
+            return X, Y, np.ones((1, Y.shape[1]), dtype=np.float32)  # broadcast: every entry counts 1
+        weights = np.vstack([np.ones_like(Y), np.tile(aux.label_weights, (len(aux.texts), 1))])
+        return X, np.vstack([Y, aux.Y]), weights.astype(np.float32)
+
+    def _classifiers(self, X, Y, weights, max_iter: int, what: str) -> tuple[np.ndarray, np.ndarray]:
+        """One linear SVM per tag on ``X``: weights ``(features, tags)`` and intercepts, tags in parallel.
+
+        A tag seen in every row or in none (common in a cross-fit fold) gets a constant score, no classifier.
+        Progress shows blocks of tags as they finish.
         """
         from joblib import Parallel, delayed
-        from sklearn.linear_model import LogisticRegression
         from sklearn.svm import LinearSVC
 
         from ..parallel import resolve_jobs
+        from ..progress import task
 
         cfg = self.config
-        aux = self.auxiliary_
-        self.features_ = TfidfFeatures(cfg, self.tokenizer_)
-        X_all = self.features_.fit_transform(texts + (aux.texts if aux else []))
-        X = X_all[:len(texts)] if aux else X_all
-        Y_all = np.vstack([Y, aux.Y]) if aux else Y
-        if cfg.classifier == "svm":
-            base = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, dual="auto", max_iter=5000)
-        else:
-            base = LogisticRegression(C=cfg.C * 8, solver="liblinear", dual=True, class_weight=cfg.class_weight,
-                                      max_iter=1000)
-        # a tag seen in every row or in none (common in a cross-fit fold) gets a constant score, no classifier
-        seen = np.ones(Y_all.shape, dtype=bool)  # entries that are evidence: not an auxiliary row's unknown tag
-        if aux:
-            seen[len(texts):] = aux.label_weights > 0
-        low, high = np.where(seen, Y_all, 1).min(axis=0), np.where(seen, Y_all, 0).max(axis=0)
+        weights = np.broadcast_to(weights, Y.shape)
+        seen = weights > 0  # entries that are evidence
+        low, high = np.where(seen, Y, 1).min(axis=0), np.where(seen, Y, 0).max(axis=0)
         varying = np.flatnonzero(low != high)
-        weights = np.zeros((X.shape[1], Y.shape[1]), dtype=np.float32)
-        self.intercept_ = np.where(high > 0.5, 10.0, -10.0).astype(np.float32)
-        def sample_weight(j):  # 1 for each training row, then what an auxiliary row counts for tag j
-            return None if aux is None else np.repeat([1.0, aux.label_weights[j]], [len(texts), len(aux.texts)])
+        coef = np.zeros((X.shape[1], Y.shape[1]), dtype=np.float32)
+        intercept = np.where(high > 0.5, 10.0, -10.0).astype(np.float32)
+        base = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, dual=True, max_iter=max_iter)
+        uniform = bool((weights == 1).all())
+        X = X.astype(np.float64)  # liblinear's type: converted once here, not once per tag
+        jobs = min(bounded_jobs(resolve_jobs(cfg.jobs)), max(len(varying), 1))
+        block = max(4 * jobs, -(-len(varying) // 20))  # about 20 progress steps, a few seconds each at most
+        with task(what, total=len(varying)) as bar, Parallel(n_jobs=jobs) as parallel:
+            for start in range(0, len(varying), block):
+                tags = varying[start:start + block]
+                fitted = parallel(delayed(_fit_tag)(base, X, Y[:, j], None if uniform else weights[:, j])
+                                  for j in tags)
+                for j, (w, b) in zip(tags, fitted):
+                    coef[:, j], intercept[j] = w, b
+                bar.advance(len(tags))
+        return coef, intercept
 
-        fitted = Parallel(n_jobs=min(resolve_jobs(cfg.jobs), max(len(varying), 1)))(
-            delayed(_fit_tag)(base, X_all, Y_all[:, j], sample_weight(j)) for j in varying)
-        for j, (coef, intercept) in zip(varying, fitted):
-            weights[:, j], self.intercept_[j] = coef, intercept
-        self.weights_ = np.ascontiguousarray(weights)
-        return X
+    def _set_weights(self, coef: np.ndarray, intercept: np.ndarray) -> None:
+        self.weights_, self.intercept_ = np.ascontiguousarray(coef), intercept
 
     def _scores(self, X) -> np.ndarray:
         return np.asarray(X @ self.weights_) + self.intercept_
@@ -174,11 +212,28 @@ class LinearModel(TagModel):
 
 
 def _fit_tag(base, X, y, sample_weight):
-    """One tag's classifier (a fresh copy of ``base``): its weight vector and intercept."""
-    from sklearn.base import clone
+    """One tag's classifier (a fresh copy of ``base``): its weight vector and intercept.
 
-    clf = clone(base).fit(X, y, sample_weight=sample_weight)
+    ``max_iter`` caps the solver's passes on purpose (see :class:`LinearConfig`), so liblinear's
+    "did not converge" warning is expected and not shown.
+    """
+    import warnings
+
+    from sklearn.base import clone
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = clone(base).fit(X, y, sample_weight=sample_weight)
     return np.ravel(clf.coef_).astype(np.float32), float(np.ravel(clf.intercept_)[0])
+
+
+def bounded_jobs(jobs: int) -> int:
+    """``jobs`` capped at the cores this process may use: more processes only add memory (each holds a copy
+    of the features) and context switches. ``--param jobs=100000`` used to start 103 processes and 4 GB."""
+    from ..parallel import resolve_jobs
+
+    return max(1, min(jobs, resolve_jobs(0)))
 
 
 def _feature_major(coef: np.ndarray) -> np.ndarray:

@@ -97,6 +97,26 @@ class TfidfFeatures:
         count = self._counters[kind]
         return vectorizer.transform(texts) if count is None else _tfidf(count(texts), vectorizer)
 
+    def restrict(self, X, keep: np.ndarray):
+        """Rows ``X`` as if only the columns where ``keep`` is true were in the vocabulary: the others are
+        dropped and each kind's block normalized again, as the vectorizers normalize (idf values stay).
+
+        A cross-fit fold scores its held-out rows so: their n-grams that no training row of the fold has
+        would be unknown to a model fitted on those rows alone, as a new text's unseen n-grams are.
+        """
+        from sklearn.preprocessing import normalize
+
+        X = X.tocsr(copy=True)
+        X.data *= keep[X.indices]
+        X.eliminate_zeros()
+        start, blocks = 0, []
+        for vec in self.vectorizers.values():
+            width = len(vec.vocabulary_)
+            block = X[:, start:start + width]
+            blocks.append(block if vec.norm is None else normalize(block, norm=vec.norm, copy=False))
+            start += width
+        return self._stack(blocks)
+
     @property
     def n_features(self) -> int:
         return sum(len(vec.vocabulary_) for vec in self.vectorizers.values())

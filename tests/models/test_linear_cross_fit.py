@@ -71,3 +71,36 @@ def test_a_tag_missing_from_a_fold_gets_a_constant_score():
 def test_one_fold_is_refused():
     with pytest.raises(ConfigError, match="cross_fit must be 0"):
         LinearModel(cross_fit=1)
+
+
+def test_the_logreg_classifier_is_gone_but_saved_svm_settings_load():
+    from multilabeltext.models.linear import LinearConfig
+
+    with pytest.raises(ConfigError, match="removed"):
+        LinearConfig.from_dict({"classifier": "logreg"})
+    assert LinearConfig.from_dict({"classifier": "svm", "C": 1.0}).C == 1.0  # a model saved before the removal
+    with pytest.raises(TypeError):
+        LinearModel(classifier="svm")  # not a setting any more
+
+
+def test_jobs_are_bounded_by_the_cores():
+    from multilabeltext.models.linear import bounded_jobs
+    from multilabeltext.parallel import resolve_jobs
+
+    assert bounded_jobs(100_000) == resolve_jobs(0) and bounded_jobs(1) == 1
+    with pytest.raises(ConfigError, match="jobs"):
+        LinearModel(jobs=-1)
+
+
+def test_progress_per_fold_and_block_of_tags(data, capfd):
+    from multilabeltext import progress
+
+    labels, train, validation, _ = data
+    progress.set_quiet(False)
+    try:
+        LinearModel(**FAST, cross_fit=3, jobs=100_000).fit(train[0][:600], train[1][:600], labels=labels)
+    finally:
+        progress.set_quiet(True)
+    err = capfd.readouterr().err
+    for step in ("features of 600 texts", "cross-fit fold 1/3", "cross-fit fold 3/3", "final fit, 600 rows"):
+        assert step in err, err[-2000:]
