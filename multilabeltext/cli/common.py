@@ -70,6 +70,20 @@ def version_callback(value: bool) -> None:
 def main(version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
                                                help="Print the version and exit.")] = False) -> None:
     """Multi-label text classification, with Stack Overflow tag prediction as its showcase."""
+    quiet_third_party_warnings()
+
+
+def quiet_third_party_warnings() -> None:
+    """Warnings of other libraries (scikit-learn, TensorFlow, ...) are not the user's to act on: hidden in
+    the CLI, unless the user asks for them (``python -W ...`` or ``PYTHONWARNINGS``); ours still show."""
+    import os
+    import warnings
+
+    if sys.warnoptions:
+        return
+    warnings.filterwarnings("ignore")
+    warnings.filterwarnings("default", module=r"multilabeltext(\.|$)")
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")  # worker processes (joblib/loky) start with it
     from ..signals import terminate_like_interrupt
 
     terminate_like_interrupt()  # SIGTERM cleans up like Ctrl-C: exit 130, nothing written, no workers left

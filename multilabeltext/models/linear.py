@@ -168,7 +168,7 @@ class LinearModel(TagModel):
         base = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, dual=True, max_iter=max_iter)
         uniform = bool((weights == 1).all())
         X = X.astype(np.float64)  # liblinear's type: converted once here, not once per tag
-        jobs = min(bounded_jobs(resolve_jobs(cfg.jobs)), max(len(varying), 1))
+        jobs = min(resolve_jobs(cfg.jobs), max(len(varying), 1))  # never more than the cores
         block = max(4 * jobs, -(-len(varying) // 20))  # about 20 progress steps, a few seconds each at most
         with task(what, total=len(varying)) as bar, Parallel(n_jobs=jobs) as parallel:
             for start in range(0, len(varying), block):
@@ -226,14 +226,6 @@ def _fit_tag(base, X, y, sample_weight):
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf = clone(base).fit(X, y, sample_weight=sample_weight)
     return np.ravel(clf.coef_).astype(np.float32), float(np.ravel(clf.intercept_)[0])
-
-
-def bounded_jobs(jobs: int) -> int:
-    """``jobs`` capped at the cores this process may use: more processes only add memory (each holds a copy
-    of the features) and context switches. ``--param jobs=100000`` used to start 103 processes and 4 GB."""
-    from ..parallel import resolve_jobs
-
-    return max(1, min(jobs, resolve_jobs(0)))
 
 
 def _feature_major(coef: np.ndarray) -> np.ndarray:

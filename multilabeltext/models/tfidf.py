@@ -66,7 +66,10 @@ class TfidfFeatures:
 
         cfg = settings
         kinds = {"word": dict(tokenizer=tokenizer, token_pattern=None, lowercase=False, ngram_range=cfg.word_ngrams),
-                 "char": cfg.char_ngrams and dict(analyzer="char_wb", ngram_range=cfg.char_ngrams, lowercase=True,
+                 # the preprocessor lower-cases (scikit-learn's lowercase applies only without one); lowercase=True
+                 # made scikit-learn warn on loading a vocabulary holding a character that is upper case with no
+                 # lower-case form (🅱, U+1F171): "Upper case characters found in vocabulary"
+                 "char": cfg.char_ngrams and dict(analyzer="char_wb", ngram_range=cfg.char_ngrams, lowercase=False,
                                                   preprocessor=functools.partial(_head_lower, cfg.char_max_chars)),
                  "code": cfg.code_ngrams and dict(token_pattern=CODE_TOKEN, ngram_range=cfg.code_ngrams,
                                                   lowercase=False)}

@@ -83,11 +83,23 @@ def test_the_logreg_classifier_is_gone_but_saved_svm_settings_load():
         LinearModel(classifier="svm")  # not a setting any more
 
 
-def test_jobs_are_bounded_by_the_cores():
-    from multilabeltext.models.linear import bounded_jobs
+def test_jobs_are_bounded_by_the_cores(monkeypatch):
+    import joblib
+
     from multilabeltext.parallel import resolve_jobs
 
-    assert bounded_jobs(100_000) == resolve_jobs(0) and bounded_jobs(1) == 1
+    started = []
+    real = joblib.Parallel.__init__
+
+    def spy(self, *args, **kwargs):
+        started.append(kwargs.get("n_jobs"))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(joblib.Parallel, "__init__", spy)
+    texts = ["numpy array", "regex group", "pandas frame", "numpy matrix"] * 5
+    Y = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]] * 5, dtype=np.float32)
+    LinearModel(**FAST, cross_fit=0, jobs=100_000).fit(texts, Y, labels=["numpy", "regex", "pandas"])
+    assert started and max(started) <= resolve_jobs(0)
     with pytest.raises(ConfigError, match="jobs"):
         LinearModel(jobs=-1)
 
