@@ -201,7 +201,11 @@ def word2vec(data: Data, name: str, fold: int = 0):
 
 def section_tokenizer(data: Data, args) -> dict:
     from multilabeltext.config import TokenizerConfig
-    from multilabeltext.data.tokenizer import Tokenizer
+    from multilabeltext.data.tokenizer import Tokenizer, clear_caches
+
+    def cold(config, texts):
+        clear_caches()
+        return Tokenizer(config).batch(texts)
 
     out = {}
     for name in ("pyq", "so-titles"):
@@ -211,8 +215,9 @@ def section_tokenizer(data: Data, args) -> dict:
         tokens = tok.batch(texts)
         digest = hashlib.sha256("\n".join(" ".join(t) for t in tokens).encode()).hexdigest()
         config = tok.config
-        # cold: a new tokenizer each time (what one predict call of a loaded model sees); warm: the same one again
-        rate = best_rate(lambda c=config, x=texts: Tokenizer(c).batch(x), len(texts), args.repeat)
+        # cold: nothing remembered (what one predict call of a freshly loaded model sees); warm: the same texts
+        # again, as the second member of an ensemble sees them
+        rate = best_rate(lambda c=config, x=texts: cold(c, x), len(texts), args.repeat)
         warm = best_rate(lambda t=tok, x=texts: t.batch(x), len(texts), args.repeat)
         out[name] = {**rate, "warm": warm, "mean_chars": round(float(np.mean([len(t) for t in texts])), 1),
                      "tokens": sum(map(len, tokens)), "tokens_sha256": digest}

@@ -10,7 +10,9 @@ bytes, every ASCII character that cannot be part of a token becomes a space (``b
 ``str.split`` cuts the rest. A piece made only of letters and digits (most of them) *is* a token; the
 others (``c++``, ``don't``, ``array.``, a word next to ``’`` or an emoji) go through the regex, which on a
 piece gives exactly what it gives inside the whole text (no token crosses a character outside
-``[\w.'+#-]``). ``tests/data/test_tokenizer_samples.py`` checks the tokens equal the plain regex's on every
+``[\w.'+#-]``). Each distinct piece's tokens are computed once and remembered, and so are the tokens of
+the last 4,096 texts, shared by every tokenizer with the same settings: the members of an ensemble
+tokenize a batch once between them. ``tests/data/test_tokenizer_samples.py`` checks the tokens equal the plain regex's on every
 line of every sample under ``../shared/datasets``.
 
 Example:
@@ -85,11 +87,28 @@ class Tokenizer:
         flags = re.IGNORECASE if not self.config.lowercase else 0
         self._findall = re.compile(f"{TOKEN_PATTERN}|{EMOJI_PATTERN}", flags).findall
         self._stop = STOPWORDS if self.config.remove_stopwords else frozenset()
-        self._pieces = _PieceTokens(self)
+        shared = _SHARED.get(self.config)
+        if shared is None:  # tokenizers with the same settings share what they learned (ensemble members)
+            shared = _SHARED[self.config] = (_PieceTokens(self), {})
+        self._pieces, self._recent = shared
 
     def __call__(self, text: str | None) -> list[str]:
         if not text:
             return []
+        recent = self._recent
+        tokens = recent.get(text)
+        if tokens is not None:  # the same text again (the next ensemble member): a copy, callers may change it
+            return list(tokens)
+        tokens = self._tokenize(text)
+        if len(recent) >= _RECENT_TEXTS:
+            try:
+                del recent[next(iter(recent))]  # the oldest
+            except (KeyError, RuntimeError, StopIteration):  # another thread got there first
+                pass
+        recent[text] = tokens
+        return list(tokens)
+
+    def _tokenize(self, text: str) -> list[str]:
         if self.config.lowercase:
             text = text.lower()
         pieces = text.encode("utf-8", "surrogatepass").translate(_SPLIT_ASCII).decode("utf-8", "surrogatepass").split()
@@ -133,7 +152,16 @@ class _PieceTokens(dict):
         return tokens
 
 
-_CACHE_LIMIT = 200_000  # distinct pieces remembered per tokenizer (~30 MB); then it starts again
+_CACHE_LIMIT = 200_000  # distinct pieces remembered per tokenizer settings (~30 MB); then it starts again
+_RECENT_TEXTS = 4_096  # texts whose tokens are remembered (an ensemble's members tokenize a batch once)
+_SHARED: dict[TokenizerConfig, tuple[_PieceTokens, dict[str, list[str]]]] = {}
+
+
+def clear_caches() -> None:
+    """Forget every remembered piece and text (for timing the tokenizer cold)."""
+    for pieces, recent in _SHARED.values():
+        pieces.clear()
+        recent.clear()
 
 
 def tokenize(text: str | None, config: TokenizerConfig | None = None) -> list[str]:
