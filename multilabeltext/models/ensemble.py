@@ -62,6 +62,9 @@ class EnsembleConfig(Settings):
         return self.weight_step if n_members <= 3 else 0.1
 
 
+PREDICT_CHUNK = 2_048  # texts per round of the members (below the tokenizer's 4,096 remembered texts)
+
+
 class EnsembleModel(TagModel):
     """Weighted average of member models' probabilities."""
 
@@ -140,7 +143,15 @@ class EnsembleModel(TagModel):
         return tune_weights(probas, Y, cfg.grid_step(len(probas)), cfg.weight_resamples, cfg.seed)
 
     def _predict_proba(self, texts):
-        return sum(w * m.predict_proba(texts) for w, m in zip(self.weights_, self.members_))
+        """The weighted mean of the members' scores, a chunk of texts at a time: the members share their
+        tokenizer's memory of the last texts (:mod:`~multilabeltext.data.tokenizer`), so each text of a
+        chunk is tokenized once for all of them."""
+        out = np.zeros((len(texts), len(self.labels_)), dtype=np.float32)
+        for start in range(0, len(texts), PREDICT_CHUNK):
+            chunk = texts[start:start + PREDICT_CHUNK]
+            for w, m in zip(self.weights_, self.members_):
+                out[start:start + len(chunk)] += w * m.predict_proba(chunk)
+        return out
 
     def _save(self, directory: Path) -> None:
         for i, member in enumerate(self.members_):
