@@ -29,6 +29,7 @@ from itertools import chain, repeat
 import numpy as np
 
 _WHITE_SPACES = re.compile(r"\s\s+")  # what char_wb collapses before splitting (as scikit-learn does)
+_TABLE_LIMIT = 1 << 22  # largest direct lookup table (entries of 4 bytes: 16 MB)
 _CHUNK = 2_000  # texts per NumPy pass: bounds the per-position arrays (~50 bytes a character) for huge batches
 
 
@@ -74,9 +75,19 @@ class _Counter:
         short = length[term] <= max(ngram_range[1], 1)
         keys = np.zeros(len(terms), dtype=np.int64)
         np.add.at(keys, term[short], codes[short] * self.base ** place[short])
+        columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(terms))
         order = np.argsort(keys)
         self.keys = keys[order]
-        self.columns = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(terms))[order]
+        self.columns = columns[order]
+        # n-grams of few possible numbers (unigrams; character bigrams) are looked up in a table: column + 1 by
+        # number, 0 for none; the others by binary search in the sorted numbers
+        self.tables = {}
+        for n in range(1, max(ngram_range[1], 1) + 1):
+            if self.base ** n <= _TABLE_LIMIT and ngram_range[0] <= n:
+                table = np.zeros(self.base ** n, dtype=np.int32)
+                of_n = length == n
+                table[keys[of_n]] = columns[of_n] + 1
+                self.tables[n] = table
 
     def __call__(self, texts):
         """The counts of ``texts``: a CSR matrix (texts, vocabulary) of ``dtype``, as ``CountVectorizer.transform``."""
@@ -111,6 +122,13 @@ class _Counter:
             if n < low:
                 continue
             start = np.flatnonzero(known & (position + n <= segment_end))
+            table = self.tables.get(n)
+            if table is not None:
+                column = table[key[start]]
+                hit = column > 0
+                rows.append(row[start[hit]])
+                columns.append(column[hit].astype(np.int64) - 1)
+                continue
             slot = np.minimum(np.searchsorted(self.keys, key[start]), len(self.keys) - 1)
             hit = self.keys[slot] == key[start]
             rows.append(row[start[hit]])
