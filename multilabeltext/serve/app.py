@@ -44,6 +44,7 @@ def create_app(model_dir: str | Path, settings: ServeSettings | None = None, *, 
     from fastapi.responses import Response
 
     from ..predict import Predictor
+    from .docs import install_local_docs
     from .problems import BodyLimit, dumps, install_handlers, problem
     from .schemas import (
         ErrorResponse,
@@ -69,7 +70,9 @@ def create_app(model_dir: str | Path, settings: ServeSettings | None = None, *, 
         yield
         await batcher.stop()
 
-    app = FastAPI(title="multilabeltext", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="multilabeltext", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+    install_local_docs(app)  # /docs and /redoc with scripts from this machine, nothing from a CDN
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     install_handlers(app)
     app.state.batcher, app.state.predictor, app.state.settings = batcher, predictor, settings

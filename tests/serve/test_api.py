@@ -79,3 +79,19 @@ def test_openapi_and_docs_describe_the_api(client):
     assert {"400", "413", "422"} <= set(spec["paths"]["/predict"]["post"]["responses"])
     docs = client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+def test_docs_load_nothing_from_outside(client):
+    """/docs and /redoc use scripts served by the service itself: no CDN, no Google Fonts (issue 13)."""
+    import re
+
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        urls = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html) + re.findall(r"url\(([^)]+)\)", html)
+        assert urls, html[:500]
+        remote = [u for u in urls if u.startswith(("http:", "https:", "//"))]
+        assert not remote, (page, remote)
+        assert "fonts.googleapis" not in html and "cdn.jsdelivr" not in html
+        for url in urls:
+            if url.startswith("/docs-assets/"):
+                assert client.get(url).status_code == 200, url
