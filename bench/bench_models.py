@@ -86,25 +86,45 @@ REFERENCE = {
 }
 
 
-def rule_name(method: str, min_tags: int) -> str:
-    return method + (f"+min{min_tags}" if min_tags else "")
+def rule_name(rule: dict) -> str:
+    """'global+min1', 'per-tag-shrunk+min1 macro', ...: a short name for Thresholds.fit options."""
+    name = rule["method"] + ("-shrunk" if rule["method"] == "per-tag" and rule.get("shrink") else "")
+    name += f"+min{rule['min_tags']}" if rule.get("min_tags") else ""
+    metric = rule.get("metric", "micro_f1")
+    return name + ("" if metric == "micro_f1" else f" {metric.removesuffix('_f1')}")
 
 
-def train_default_rule() -> tuple[str, str, int, float]:
-    """(name, method, min_tags, fixed threshold) of what ``multilabeltext train`` does by default."""
+def train_default_rule() -> tuple[str, dict]:
+    """(name, Thresholds.fit options) of what ``multilabeltext train`` does by default."""
     from multilabeltext.config import TrainConfig
 
-    d = TrainConfig()
-    return rule_name(d.threshold, d.min_tags), d.threshold, d.min_tags, d.fixed_threshold
+    options = TrainConfig().rule_options()
+    return rule_name(options), options
 
 
-# Decision rules computed for every run (name -> Thresholds.fit method, min_tags), all tuned on the validation
-# slice: "global", the peers' (one threshold for micro-F1, no minimum) and ours like-for-like; "per-tag+min1",
-# per-tag thresholds and at least one tag; and whatever `multilabeltext train` does by default (read from
-# TrainConfig when the run starts; "global+min1" when this was written), the first row of each of our models.
-RULES = {"global": ("global", 0), "per-tag+min1": ("per-tag", 1)}
+def _rules() -> dict[str, dict]:
+    from multilabeltext.thresholds import TRAIN_SHRINK
+
+    plain = {"shrink": 0.0}
+    options = [{"method": "global", "min_tags": 0, "metric": "micro_f1", **plain},
+               {"method": "per-tag", "min_tags": 1, "metric": "micro_f1", **plain},
+               {"method": "per-tag", "min_tags": 1, "metric": "micro_f1", "shrink": TRAIN_SHRINK}]
+    for metric in ("macro_f1", "samples_f1"):
+        options += [{"method": "global", "min_tags": 1, "metric": metric, **plain},
+                    {"method": "per-tag", "min_tags": 1, "metric": metric, **plain},
+                    {"method": "per-tag", "min_tags": 1, "metric": metric, "shrink": TRAIN_SHRINK}]
+    return {rule_name(o): o for o in options}
+
+
+# Decision rules computed for every run (name -> Thresholds.fit options), all tuned on the validation slice (or
+# a model's own held-out rows): "global", the peers' (one threshold for micro-F1, no minimum) and ours
+# like-for-like; "per-tag+min1", plain per-tag thresholds and at least one tag; "per-tag-shrunk+min1", the same
+# pulled toward the global threshold (TRAIN_SHRINK); the same three kinds tuned for macro-F1 and samples-F1
+# (train --optimize); and whatever `multilabeltext train` does by default (read from TrainConfig when the run
+# starts; "global+min1" when this was written), the first row of each of our models.
+RULES = _rules()
 TRAIN_RULE = train_default_rule()
-RULES.setdefault(TRAIN_RULE[0], TRAIN_RULE[1:3])
+RULES.setdefault(TRAIN_RULE[0], TRAIN_RULE[1])
 PRIMARY_RULE = {"peer": "global", "ours": TRAIN_RULE[0]}
 
 
@@ -388,14 +408,11 @@ class SplitData:
         return np.hstack([proba, np.zeros((len(proba), len(self.test_only)), dtype=proba.dtype)])
 
 
-def decide(Y_tune: np.ndarray, proba_tune: np.ndarray, method: str, min_tags: int, n_eval_labels: int):
-    """Thresholds tuned on (Y_tune, proba_tune): the fitted ``Thresholds``, their per-label vector over the
-    model's labels, and that vector over the evaluation labels (tags only in the test part: never predicted)."""
-    from multilabeltext.thresholds import Thresholds
+def decide(Y_tune: np.ndarray, proba_tune: np.ndarray, rule: dict):
+    """The decision rule ``rule`` (Thresholds.fit options) tuned on (Y_tune, proba_tune) by the library's core."""
+    from multilabeltext import core
 
-    th = Thresholds.fit(Y_tune, proba_tune, method=method, min_tags=min_tags, fixed=TRAIN_RULE[3])
-    vec = th.vector(Y_tune.shape[1])
-    return th, vec, np.concatenate([vec, np.ones(n_eval_labels - len(vec))])
+    return core.tune(Y_tune, proba_tune, **rule)
 
 
 def score_run(name: str, kind: str, fit, predict, data: SplitData, keep=None) -> dict:
@@ -405,35 +422,35 @@ def score_run(name: str, kind: str, fit, predict, data: SplitData, keep=None) ->
     With ``data.scores_dir`` set (``--save-scores``), the scores are saved there as ``<name>.validation.npy``
     (held-out scores of the validation slice), ``<name>.test.npy`` and, for a cross-fitted model, its tuning
     rows ``<name>.tuning_Y.npy`` / ``<name>.tuning_proba.npy``."""
-    from multilabeltext.metrics import evaluate
-    from multilabeltext.thresholds import apply
+    from multilabeltext import core
 
     with Meter() as m_fit:
         model = fit()
     started = time.perf_counter()
     proba_val = np.asarray(predict(model, data.texts_val), dtype=np.float32)
     val_predict_seconds = time.perf_counter() - started
-    Y_tune, proba_tune = data.Y_val, proba_val
-    if getattr(model, "tuning_", None) is not None:  # ours: held-out scores (every train row's when cross-fitted)
-        Y_tune, proba_tune = model.tuning_
+    # ours: held-out scores (every train row's when cross-fitted); peers: the validation slice's
+    Y_tune, proba_tune = core.tuning_rows(model, data.Y_val, proba_val)
     with Meter() as m_pred:
         proba_test = np.asarray(predict(model, data.texts_test), dtype=np.float32)
-    proba_test = data.pad(proba_test)
     if data.scores_dir is not None:
         held_out = getattr(model, "validation_proba_", None)  # ours: the scores ensemble weights are tuned on
         np.save(data.scores_dir / f"{name}.validation.npy", proba_val if held_out is None else held_out)
-        np.save(data.scores_dir / f"{name}.test.npy", proba_test)
+        np.save(data.scores_dir / f"{name}.test.npy", data.pad(proba_test))
         if len(Y_tune) != len(data.Y_val):
             np.save(data.scores_dir / f"{name}.tuning_Y.npy", Y_tune)
             np.save(data.scores_dir / f"{name}.tuning_proba.npy", proba_tune)
     rules = {}
-    for rule, (method, min_tags) in RULES.items():
+    for rule, options in RULES.items():
+        method, min_tags = options["method"], options["min_tags"]
         started = time.perf_counter()
-        th, vec_val, vec_test = decide(Y_tune, proba_tune, method, min_tags, len(data.eval_labels))
+        th = decide(Y_tune, proba_tune, options)
         tune_seconds = time.perf_counter() - started
-        val = evaluate(Y_tune, apply(proba_tune, vec_val, min_tags=min_tags), proba_tune)
-        test = evaluate(data.Y_test, apply(proba_test, vec_test, min_tags=min_tags), proba_test)
+        vec_val = th.vector(Y_tune.shape[1])
+        val, _ = core.score(th, Y_tune, proba_tune)
+        test, _ = core.score(th, data.Y_test, proba_test)  # test-only tags: never predicted
         rules[rule] = {"thresholds": {"method": method, "min_tags": min_tags, "global": th.global_,
+                                      "metric": th.metric, "shrink": th.shrink,
                                       **({"per_tag_mean": float(np.mean(vec_val)), "per_tag_min": float(np.min(vec_val)),
                                           "per_tag_max": float(np.max(vec_val))} if method == "per-tag" else {})},
                        "tune_seconds": round(tune_seconds, 3), "tuning_rows": len(Y_tune), "validation": val,
@@ -555,10 +572,12 @@ def run_split(args, loaded, split, work: Path, so_text, auxiliary_dir) -> dict:
                 continue
 
         def fit(name=name, params=params, kv=kv):
+            from multilabeltext import core
+
             model = get_model(name, params)
-            return model.fit(data.texts_fit, data.Y_fit, labels=data.labels, validation=(data.texts_val, data.Y_val),
-                             tokenizer=data.tokenizer, vectors=kv,
-                             auxiliary=auxiliary if model.supports_auxiliary else None)
+            return core.fit(model, data.labels, data.texts_fit, data.Y_fit, validation=(data.texts_val, data.Y_val),
+                            tokenizer=data.tokenizer, vectors=kv,
+                            auxiliary=auxiliary if model.supports_auxiliary else None, rule=TRAIN_RULE[1])
 
         members = reusable_members(name, params, fitted)
         extra = 0.0
@@ -569,7 +588,7 @@ def run_split(args, loaded, split, work: Path, so_text, auxiliary_dir) -> dict:
                 from multilabeltext.models.ensemble import EnsembleConfig, EnsembleModel
 
                 return EnsembleModel.from_members([m for m, _ in members], (data.texts_val, data.Y_val),
-                                                  EnsembleConfig.from_dict(params))
+                                                  EnsembleConfig.from_dict(params), rule=TRAIN_RULE[1])
 
         def keep(model, seconds, name=name):
             fitted[name] = (model, seconds)
@@ -667,8 +686,12 @@ def summarize(splits: list[dict]) -> dict:
 
 def rule_label(rule: str) -> str:
     """'per-tag+min1' -> 'per-tag, min 1'; the train default is marked '= train'."""
-    method, min_tags = RULES[rule]
-    return method + (f", min {min_tags}" if min_tags else "") + (" = train" if rule == TRAIN_RULE[0] else "")
+    o = RULES[rule]
+    metric = o.get("metric", "micro_f1")
+    return (o["method"] + (f" shrunk {o['shrink']:g}" if o["method"] == "per-tag" and o.get("shrink") else "")
+            + (f", min {o['min_tags']}" if o["min_tags"] else "")
+            + ("" if metric == "micro_f1" else f", for {metric.removesuffix('_f1')}")
+            + (" = train" if rule == TRAIN_RULE[0] else ""))
 
 
 def peers_with_our_rules(splits: list[dict]) -> dict:
@@ -872,13 +895,14 @@ def main(argv: list[str] | None = None) -> int:
             "metrics": "on the test part: micro-F1, macro-F1 over labels occurring in the test part, samples-F1, "
                        "P@1 (multilabeltext.metrics.evaluate)",
             "decision_rules": {
-                name: {"method": method, "min_tags": min_tags,
+                name: {**options,
                        "what": {"global": "one threshold tuned on the validation slice for micro-F1, no minimum "
                                           "(the peers' rule, and ours like-for-like)",
                                 "per-tag+min1": "Thresholds.fit(method='per-tag', min_tags=1): per-tag "
-                                                "thresholds (rare tags fall back to the global one), >= 1 tag"}.get(
-                           name, "multilabeltext train's default (TrainConfig)")}
-                for name, (method, min_tags) in RULES.items()},
+                                                "thresholds (rare tags fall back to the global one), >= 1 tag",
+                                TRAIN_RULE[0]: "multilabeltext train's default (TrainConfig)"}.get(
+                           name, f"Thresholds.fit({', '.join(f'{k}={v!r}' for k, v in options.items())})")}
+                for name, options in RULES.items()},
             "train_default_rule": TRAIN_RULE[0],
             "word2vec": "models needing vectors get Word2Vec trained on the split's train part only (fit + "
                         "validation rows; never test text)" + ("; pyq: plus all Stack Overflow text under "
@@ -1003,7 +1027,26 @@ def results_summary(result: dict) -> dict:
     summary["datasets"] = {name: {k: v for k, v in ds.items() if k != "splits"}
                            for name, ds in result.get("datasets", {}).items()}
     summary["details"] = "per split: the full results file beside this one (not committed)"
-    return _rounded(jsonable(summary))
+    return _rounded(jsonable(with_external(summary)))
+
+
+# other names of the protocol datasets, for `multilabeltext report --bench` (its dataset directory may be named so)
+DATASET_ALIASES = {"pyq": ["pythonquestions-sample", "pythonquestions"]}
+
+
+def with_external(summary: dict) -> dict:
+    """``summary`` made an external results file for ``multilabeltext report --bench`` (format
+    multilabeltext-external-results, version 1: see ``multilabeltext.viz.figures.loader.external_rows``): the
+    peers' rows under ``external``, named ``PEER (bench[, N folds])``."""
+    external = {}
+    for name, ds in summary.get("datasets", {}).items():
+        rows = {}
+        for row in (ds.get("summary") or {}).values():
+            if row.get("kind") == "peer" and "error" not in row:
+                folds = int(row.get("splits", 1))
+                rows[f"{row['model']} (bench{f', {folds} folds' if folds > 1 else ''})"] = row
+        external[name] = {"aliases": DATASET_ALIASES.get(name, []), "rows": rows}
+    return {"format": "multilabeltext-external-results", "format_version": 1, **summary, "external": external}
 
 
 def _rounded(value):

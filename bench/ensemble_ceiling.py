@@ -58,12 +58,11 @@ def load_scores(directory: Path, members: list[str]) -> dict:
 def decide_and_score(Y_tune, proba_tune, Y_test, proba_test) -> dict:
     """``multilabeltext train``'s default rule tuned on (Y_tune, proba_tune) as the benchmark tunes it, applied
     to the test scores."""
-    from multilabeltext.metrics import evaluate
-    from multilabeltext.thresholds import apply
+    from multilabeltext import core
 
-    rule, method, min_tags, _ = bench_models.TRAIN_RULE
-    _, _, vector = bench_models.decide(Y_tune, proba_tune, method, min_tags, Y_test.shape[1])
-    metrics = evaluate(Y_test, apply(proba_test, vector, min_tags=min_tags), proba_test)
+    rule, options = bench_models.TRAIN_RULE
+    labels = Y_tune.shape[1]  # the saved test scores are padded with 0 for test-only tags: the model has fewer
+    metrics, _ = core.score(bench_models.decide(Y_tune, proba_tune, options), Y_test, proba_test[:, :labels])
     return {"micro_f1": round(metrics["micro_f1"], 4), "p_at_1": round(metrics["p_at_1"], 4),
             "rule": bench_models.rule_label(rule)}
 
@@ -72,7 +71,7 @@ def ceiling(probas_test: list[np.ndarray], Y_test: np.ndarray, step: float) -> d
     """Best micro-F1 (at its best global threshold, min 1 tag) and best P@1 over the weight grid, chosen on test."""
     from multilabeltext.metrics import evaluate
     from multilabeltext.models.ensemble import simplex_grid
-    from multilabeltext.thresholds import Thresholds, apply
+    from multilabeltext.thresholds import Thresholds
 
     best_f1, best_p1 = (-1.0, None), (-1.0, None)
     rows = np.arange(len(Y_test))
@@ -80,7 +79,7 @@ def ceiling(probas_test: list[np.ndarray], Y_test: np.ndarray, step: float) -> d
         proba = sum(wi * p for wi, p in zip(w, probas_test))
         p1 = float(Y_test[rows, proba.argmax(axis=1)].mean())
         th = Thresholds.fit(Y_test, proba, method="global", min_tags=1)
-        f1 = evaluate(Y_test, apply(proba, th.global_, min_tags=1), proba)["micro_f1"]
+        f1 = evaluate(Y_test, th.decide(proba), proba)["micro_f1"]
         best_f1 = max(best_f1, (f1, w.round(3).tolist()), key=lambda b: b[0])
         best_p1 = max(best_p1, (p1, w.round(3).tolist()), key=lambda b: b[0])
     return {"micro_f1": round(best_f1[0], 4), "micro_f1_weights": best_f1[1],
@@ -112,7 +111,7 @@ def analyse(scores: dict, members: list[str]) -> dict:
     config = EnsembleConfig()
     step = config.grid_step(len(members))
     weights = tune_weights([scores["members"][m]["validation"] for m in members], Y_val, step,
-                           config.weight_resamples, config.seed)
+                           config.weight_resamples, config.seed, rule=bench_models.TRAIN_RULE[1])
     weights = weights / weights.sum()
     val = sum(w * scores["members"][m]["validation"] for w, m in zip(weights, members))
     test = sum(w * scores["members"][m]["test"] for w, m in zip(weights, members))

@@ -15,120 +15,18 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import tomllib
-import types
-import typing
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, ClassVar, get_type_hints
+from typing import Any, ClassVar
 
-from .errors import ConfigError
+from . import thresholds
+from .settings import Settings, check
 
 FORMATS = ("auto", "kaggle", "posts-xml", "posts-csv", "fasttext", "table")
 FIELDS = ("title", "body", "answers")
 SPLITS = ("train", "validation", "test")
 SPLIT_METHODS = ("iterative", "column", "none")
-
-
-class Settings:
-    """Mixin: dict/TOML round-trips for (possibly nested) settings dataclasses."""
-
-    section: ClassVar[str] = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict (nested dataclasses become dicts; ``None`` values are kept)."""
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any], *, source: str = "settings"):
-        """Build from a dict, refusing unknown keys with the list of known ones."""
-        hints = get_type_hints(cls)
-        known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        unknown = sorted(set(data) - set(known))
-        if unknown:
-            raise ConfigError(f"unknown option(s) {', '.join(unknown)} in {source}.",
-                              fix=f"use only: {', '.join(known)}.")
-        kwargs = {}
-        for name, value in data.items():
-            sub = hints[name]
-            if isinstance(sub, type) and issubclass(sub, Settings) and isinstance(value, dict):
-                value = sub.from_dict(value, source=f"{source} [{name}]")
-            kwargs[name] = _checked_number(name, value, sub, known[name].default, source)
-        return cls(**kwargs)
-
-    def to_toml(self) -> str:
-        """TOML text (``None`` values are left out, as TOML has no null)."""
-        import tomli_w
-
-        def drop_none(d: dict) -> dict:
-            return {k: drop_none(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}
-
-        return tomli_w.dumps(drop_none(self.to_dict()))
-
-    @classmethod
-    def from_toml(cls, path: str | Path):
-        """Read settings from a TOML file; a top-level ``[section]`` table named like the stage is accepted."""
-        path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError("config file not found.", path=path, fix="check the --config path.") from None
-        except IsADirectoryError:
-            raise ConfigError("the config path is a directory, not a TOML file.", path=path,
-                              fix="pass a .toml file, e.g. a copy of multilabeltext/defaults/*.toml.") from None
-        except UnicodeDecodeError:
-            raise ConfigError("the config file is not UTF-8 text (a binary file?).", path=path,
-                              fix="pass a TOML text file, e.g. a copy of multilabeltext/defaults/*.toml.") from None
-        except OSError as exc:
-            raise ConfigError(f"cannot read the config file ({exc.strerror}).", path=path,
-                              fix="check the --config path and its permissions.") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"not valid TOML: {exc}.", path=path,
-                              fix="compare with multilabeltext/defaults/*.toml.") from None
-        stages = {"prepare", "train", "word2vec", "serve", "evaluate", "report", "dashboard"}
-        tables = sorted(k for k in data if k in stages and isinstance(data[k], dict))
-        if cls.section and cls.section in tables:  # one file may hold every stage's table: take ours
-            data = data[cls.section]
-        elif tables and set(tables) == set(data):
-            raise ConfigError(f"the config file has no [{cls.section}] table (it has "
-                              f"{', '.join(f'[{t}]' for t in tables)}), so it sets nothing for this command.",
-                              path=path, fix=f"add a [{cls.section}] table, or pass the file to the command its "
-                                             "tables are for.")
-        if not data:
-            raise ConfigError("the config file sets no option (is everything commented out?).", path=path,
-                              fix="uncomment the options to change, or leave out --config.")
-        return cls.from_dict(data, source=str(path))
-
-    def replace(self, **changes):
-        """A copy with some values changed (validated again)."""
-        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
-
-
-def _checked_number(name: str, value, hint, default, source: str):
-    """``value`` for a field annotated ``int``/``float`` (optionally ``| None``): a finite number, whole for ``int``
-    (``1e3`` becomes 1000); text, booleans, ``nan``, ``inf`` and ``1e400`` are refused with the field's default."""
-    args = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
-    numeric = {a for a in args if a in (int, float)}
-    if not numeric or value is None or set(args) - numeric - {type(None)}:
-        return value
-    example = f" (default {default!r})" if default is not dataclasses.MISSING and default is not None else ""
-    fix = f"pass a number, e.g. {name}={default!r}." if example else "pass a number."
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{name} must be a number{example}, got {value!r} in {source}.", fix=fix)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(f"{name} must be a finite number{example}, got {value!r} in {source}.", fix=fix)
-    if numeric == {int} and isinstance(value, float):
-        if not value.is_integer():
-            raise ConfigError(f"{name} must be a whole number{example}, got {value!r} in {source}.", fix=fix)
-        return int(value)
-    return value
-
-
-def check(ok: bool, what: str, fix: str) -> None:
-    if not ok:
-        raise ConfigError(what, fix=fix)
+WORD2VEC_SPLITS = ("train", "validation")  # the splits Word2Vec learns from by default (never test)
+CORPUS_MODES = ("auto", "memory", "stream", "file")
 
 
 @dataclass(frozen=True)
@@ -230,9 +128,6 @@ class PrepareConfig(Settings):
                "label_delimiter must not be empty.", "pass e.g. --label-delimiter '|' or leave it out.")
 
 
-THRESHOLD_METHODS = ("fixed", "global", "per-tag")
-
-
 @dataclass(frozen=True)
 class TrainConfig(Settings):
     """Options of the ``train`` stage (dataset directory -> model directory).
@@ -245,26 +140,135 @@ class TrainConfig(Settings):
     section: ClassVar[str] = "train"
     model: str = "linear"
     params: dict = field(default_factory=dict)
-    threshold: str = "global"  # per-tag thresholds overfit small validation splits (bench: -0.026 micro-F1)
-    fixed_threshold: float = 0.25
-    min_tags: int = 1
+    # the decision rule tuned on validation (multilabeltext.thresholds.Thresholds holds its methods and defaults)
+    threshold: str = thresholds.TRAIN_METHOD
+    fixed_threshold: float = thresholds.DEFAULT_FIXED
+    min_tags: int = thresholds.TRAIN_MIN_TAGS
+    optimize: str = thresholds.TRAIN_OPTIMIZE  # micro | macro | samples: the F1 the rule is tuned for
+    shrink: float = thresholds.TRAIN_SHRINK  # per-tag only: pull toward the global threshold (0: none)
     vectors: str | None = None
     auxiliary: str | None = None  # a prepared dataset directory of related texts to train on too (linear, mlp)
     auxiliary_tag: str | None = None  # keep only its rows carrying this tag (e.g. "python")
     auxiliary_weight: float = 0.3  # how much one auxiliary row counts against one training row
     seed: int = 13
 
+    def rule_options(self) -> dict:
+        """How the decision rule is tuned: the keyword arguments of
+        :meth:`multilabeltext.thresholds.Thresholds.fit` (``method``, ``min_tags``, ``fixed``, ``metric``,
+        ``shrink``)."""
+        return {"method": self.threshold, "min_tags": self.min_tags, "fixed": self.fixed_threshold,
+                "metric": f"{self.optimize}_f1", "shrink": self.shrink}
+
     def __post_init__(self):
         check(isinstance(self.params, dict), f"params must be a table of model settings, got {self.params!r}.",
               "write them under [train.params] in the TOML file, or pass --param key=value.")
-        check(self.threshold in THRESHOLD_METHODS,
-              f"threshold must be one of {', '.join(THRESHOLD_METHODS)}, got {self.threshold!r}.",
-              "use --threshold global (one tuned on validation), per-tag, or fixed.")
-        check(isinstance(self.fixed_threshold, (int, float)) and 0 < self.fixed_threshold < 1,
-              f"fixed_threshold must be between 0 and 1, got {self.fixed_threshold!r}.",
-              "use --fixed-threshold 0.25 (the 2018 tutorial's value).")
-        check(isinstance(self.min_tags, int) and self.min_tags >= 0,
-              f"min_tags must be >= 0, got {self.min_tags!r}.", "use --min-tags 1 (every question has a tag).")
+        thresholds.check_method(self.threshold, "threshold")
+        thresholds.check_threshold(self.fixed_threshold, "fixed_threshold")
+        thresholds.check_min_tags(self.min_tags)
+        thresholds.check_optimize(self.optimize)
+        thresholds.check_shrink(self.shrink)
         check(isinstance(self.seed, int), f"seed must be an integer, got {self.seed!r}.", "pass --seed 13.")
         check(isinstance(self.auxiliary_weight, (int, float)) and 0 < self.auxiliary_weight <= 1,
               f"auxiliary_weight must be in (0, 1], got {self.auxiliary_weight!r}.", "use --auxiliary-weight 0.3.")
+
+
+def is_int(value: Any) -> bool:
+    """A whole number, not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Word2VecConfig(Settings):
+    """Options of the ``word2vec`` stage; the defaults are the 2018 tutorial's skip-gram setup.
+
+    Example:
+        >>> Word2VecConfig(splits="train").splits
+        ('train',)
+        >>> Word2VecConfig(splits=["train", "test"])
+        Traceback (most recent call last):
+        ...
+        multilabeltext.errors.ConfigError: splits must not include 'test': test text must never leak into training (Word2Vec would learn from the questions the models are scored on). Fix: use --splits train,validation (the default) or --splits train.
+    """
+
+    section: ClassVar[str] = "word2vec"
+    vector_size: int = 150
+    window: int = 10
+    min_count: int = 2
+    sg: int = 1
+    epochs: int = 5
+    min_words: int = 3_000_000  # small corpora get more epochs, until this many words are seen ...
+    max_epochs: int = 30  # ... but no more epochs than this (min_words = 0: exactly `epochs`)
+    negative: int = 5
+    sample: float = 1e-3
+    workers: int = 0
+    seed: int = 13
+    splits: tuple[str, ...] = WORD2VEC_SPLITS
+    max_vocab: int | None = None
+    corpus: str = "auto"
+
+    def __post_init__(self):
+        splits = self.splits
+        if isinstance(splits, str):
+            splits = [s.strip() for s in splits.split(",") if s.strip()]
+        splits = tuple(dict.fromkeys(splits))  # drop repeats, keep order
+        object.__setattr__(self, "splits", splits)
+        if isinstance(self.sg, bool):
+            object.__setattr__(self, "sg", int(self.sg))
+        for name, least, fix in (("vector_size", 1, "pass --vector-size 150, say."),
+                                 ("window", 1, "pass --window 10, say."),
+                                 ("min_count", 1, "pass --min-count 2, say (1 keeps every word)."),
+                                 ("epochs", 1, "pass --epochs 5, say."),
+                                 ("max_epochs", 1, "use max_epochs = 30."),
+                                 ("negative", 1, "use negative = 5 (negative sampling is the only objective used).")):
+            value = getattr(self, name)
+            check(is_int(value) and value >= least, f"{name} must be an integer >= {least}, got {value!r}.", fix)
+        check(is_int(self.min_words) and self.min_words >= 0,
+               f"min_words must be a number of words >= 0, got {self.min_words!r}.", "use min_words = 3000000.")
+        check(self.max_epochs >= self.epochs, f"max_epochs ({self.max_epochs}) must be >= epochs ({self.epochs}).",
+               f"use max_epochs = {max(30, self.epochs)}.")
+        check(self.sg in (0, 1), f"sg must be 1 (skip-gram) or 0 (CBOW), got {self.sg!r}.", "use sg = 1.")
+        check(isinstance(self.sample, (int, float)) and not isinstance(self.sample, bool) and 0 <= self.sample < 1,
+               f"sample must be a fraction in [0, 1) (0 = no down-sampling of frequent words), got {self.sample!r}.",
+               "use sample = 0.001.")
+        object.__setattr__(self, "sample", float(self.sample))
+        check(is_int(self.workers) and self.workers >= 0,
+               f"workers must be >= 0 (0 = one per CPU core), got {self.workers!r}.", "pass --workers 1, say.")
+        check(is_int(self.seed), f"seed must be an integer, got {self.seed!r}.", "pass --seed 13.")
+        check(self.max_vocab is None or (is_int(self.max_vocab) and self.max_vocab >= 1),
+               f"max_vocab must be a positive number of words (or unset for no limit), got {self.max_vocab!r}.",
+               "pass --max-vocab 50000, say, or leave it out.")
+        check(self.corpus in CORPUS_MODES, f"corpus must be one of {', '.join(CORPUS_MODES)}, got {self.corpus!r}.",
+               "use corpus = \"auto\".")
+        check("test" not in splits,
+               "splits must not include 'test': test text must never leak into training (Word2Vec would learn "
+               "from the questions the models are scored on).",
+               "use --splits train,validation (the default) or --splits train.")
+        bad = [s for s in splits if s not in SPLITS]
+        check(not bad and len(splits) > 0,
+               f"splits must be some of {', '.join(WORD2VEC_SPLITS)}, got {', '.join(splits) or 'none'}.",
+               "pass --splits train,validation.")
+
+
+@dataclass(frozen=True)
+class DashboardSettings(Settings):
+    """Options of ``multilabeltext dashboard``: where the Dash app listens.
+
+    Example:
+        >>> DashboardSettings().url
+        'http://127.0.0.1:8050'
+    """
+
+    section: ClassVar[str] = "dashboard"
+    host: str = "127.0.0.1"
+    port: int = 8050
+    debug: bool = False
+
+    def __post_init__(self):
+        check(isinstance(self.port, int) and 1 <= self.port <= 65535,
+              f"port must be between 1 and 65535, got {self.port!r}.", "pass e.g. --port 8050.")
+        check(bool(self.host), "host must not be empty.", "pass e.g. --host 127.0.0.1.")
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"

@@ -52,12 +52,12 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import __version__
-from .config import SPLITS, Settings, TokenizerConfig
+from .config import WORD2VEC_SPLITS, TokenizerConfig, Word2VecConfig, is_int
 from .errors import ConfigError, DatasetFormatError, EmptyDatasetError, InputNotFoundError, MultilabeltextError
 
 if TYPE_CHECKING:
@@ -70,8 +70,6 @@ VOCAB = "vocab.json"
 METADATA = "word2vec.json"
 PAD = "<pad>"
 
-TRAIN_SPLITS = ("train", "validation")
-CORPUS_MODES = ("auto", "memory", "stream", "file")
 MEMORY_LIMIT_BYTES = 200 * 1024 * 1024  # text in the chosen splits up to which ``auto`` caches tokens in memory
 BATCH_ROWS = 4096  # Parquet rows read and tokenized at a time
 
@@ -89,86 +87,6 @@ class VectorsError(MultilabeltextError):
 
 # ------------------------------------------------------------------------------------------- settings
 
-
-def _check(ok: bool, what: str, fix: str) -> None:
-    if not ok:
-        raise ConfigError(what, fix=fix)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-@dataclass(frozen=True)
-class Word2VecConfig(Settings):
-    """Options of the ``word2vec`` stage; the defaults are the 2018 tutorial's skip-gram setup.
-
-    Example:
-        >>> Word2VecConfig(splits="train").splits
-        ('train',)
-        >>> Word2VecConfig(splits=["train", "test"])
-        Traceback (most recent call last):
-        ...
-        multilabeltext.errors.ConfigError: splits must not include 'test': test text must never leak into training (Word2Vec would learn from the questions the models are scored on). Fix: use --splits train,validation (the default) or --splits train.
-    """
-
-    section: ClassVar[str] = "word2vec"
-    vector_size: int = 150
-    window: int = 10
-    min_count: int = 2
-    sg: int = 1
-    epochs: int = 5
-    min_words: int = 3_000_000  # small corpora get more epochs, until this many words are seen ...
-    max_epochs: int = 30  # ... but no more epochs than this (min_words = 0: exactly `epochs`)
-    negative: int = 5
-    sample: float = 1e-3
-    workers: int = 0
-    seed: int = 13
-    splits: tuple[str, ...] = TRAIN_SPLITS
-    max_vocab: int | None = None
-    corpus: str = "auto"
-
-    def __post_init__(self):
-        splits = self.splits
-        if isinstance(splits, str):
-            splits = [s.strip() for s in splits.split(",") if s.strip()]
-        splits = tuple(dict.fromkeys(splits))  # drop repeats, keep order
-        object.__setattr__(self, "splits", splits)
-        if isinstance(self.sg, bool):
-            object.__setattr__(self, "sg", int(self.sg))
-        for name, least, fix in (("vector_size", 1, "pass --vector-size 150, say."),
-                                 ("window", 1, "pass --window 10, say."),
-                                 ("min_count", 1, "pass --min-count 2, say (1 keeps every word)."),
-                                 ("epochs", 1, "pass --epochs 5, say."),
-                                 ("max_epochs", 1, "use max_epochs = 30."),
-                                 ("negative", 1, "use negative = 5 (negative sampling is the only objective used).")):
-            value = getattr(self, name)
-            _check(_is_int(value) and value >= least, f"{name} must be an integer >= {least}, got {value!r}.", fix)
-        _check(_is_int(self.min_words) and self.min_words >= 0,
-               f"min_words must be a number of words >= 0, got {self.min_words!r}.", "use min_words = 3000000.")
-        _check(self.max_epochs >= self.epochs, f"max_epochs ({self.max_epochs}) must be >= epochs ({self.epochs}).",
-               f"use max_epochs = {max(30, self.epochs)}.")
-        _check(self.sg in (0, 1), f"sg must be 1 (skip-gram) or 0 (CBOW), got {self.sg!r}.", "use sg = 1.")
-        _check(isinstance(self.sample, (int, float)) and not isinstance(self.sample, bool) and 0 <= self.sample < 1,
-               f"sample must be a fraction in [0, 1) (0 = no down-sampling of frequent words), got {self.sample!r}.",
-               "use sample = 0.001.")
-        object.__setattr__(self, "sample", float(self.sample))
-        _check(_is_int(self.workers) and self.workers >= 0,
-               f"workers must be >= 0 (0 = one per CPU core), got {self.workers!r}.", "pass --workers 1, say.")
-        _check(_is_int(self.seed), f"seed must be an integer, got {self.seed!r}.", "pass --seed 13.")
-        _check(self.max_vocab is None or (_is_int(self.max_vocab) and self.max_vocab >= 1),
-               f"max_vocab must be a positive number of words (or unset for no limit), got {self.max_vocab!r}.",
-               "pass --max-vocab 50000, say, or leave it out.")
-        _check(self.corpus in CORPUS_MODES, f"corpus must be one of {', '.join(CORPUS_MODES)}, got {self.corpus!r}.",
-               "use corpus = \"auto\".")
-        _check("test" not in splits,
-               "splits must not include 'test': test text must never leak into training (Word2Vec would learn "
-               "from the questions the models are scored on).",
-               "use --splits train,validation (the default) or --splits train.")
-        bad = [s for s in splits if s not in SPLITS]
-        _check(not bad and len(splits) > 0,
-               f"splits must be some of {', '.join(TRAIN_SPLITS)}, got {', '.join(splits) or 'none'}.",
-               "pass --splits train,validation.")
 
 
 # --------------------------------------------------------------------------------------------- corpus
@@ -197,7 +115,7 @@ class TokenCorpus:
         ['access', 'base', 'classes', 'variable', 'within', 'child', 'class']
     """
 
-    def __init__(self, datasets: Sequence[str | Path], splits: Sequence[str] = TRAIN_SPLITS,
+    def __init__(self, datasets: Sequence[str | Path], splits: Sequence[str] = WORD2VEC_SPLITS,
                  batch_rows: int = BATCH_ROWS):
         import pyarrow.parquet as pq
 
@@ -732,7 +650,7 @@ def most_similar(kv: KeyedVectors, word: str, topn: int = 10) -> list[tuple[str,
     A word missing from the vocabulary is looked up lowercased too (the shared tokenizer lowercases by
     default, so ``SQL`` finds ``sql``); if neither is there, :class:`VectorsError` suggests close words.
     """
-    if not _is_int(topn) or topn < 1:
+    if not is_int(topn) or topn < 1:
         raise ConfigError(f"topn must be a positive number of words, got {topn!r}.", fix="pass --topn 10, say.")
     key = word if word in kv.key_to_index else word.lower()
     if key not in kv.key_to_index:

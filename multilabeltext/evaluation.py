@@ -1,9 +1,10 @@
 """``evaluate``: saved models measured on a dataset split, side by side, and against the 2018 LSTM.
 
-Example:
-    >>> report = evaluate_models(["models/pyq-linear"], reference_2018=REFERENCE_2018)   # doctest: +SKIP
-    >>> sorted(report["models"])                                                         # doctest: +SKIP
-    ['2018-lstm', 'pyq-linear']
+Example (needs a trained model directory, so it is not run as a doctest)::
+
+    report = evaluate_models(["models/pyq-linear"], reference_2018=REFERENCE_2018)
+    sorted(report["models"])
+    # ['2018-lstm', 'pyq-linear']
 """
 
 from __future__ import annotations
@@ -13,46 +14,40 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ConfigError, DatasetFormatError
+from .modeldir import trained_on  # noqa: F401  (where evaluate looked for it before)
 
 REFERENCE_2018 = Path("../shared/datasets/pythonquestions-sample/predictions_for_plotly.csv")
 
 
-def trained_on(meta: dict, model_dir: str | Path) -> Path:
-    """The dataset a model was trained on, wherever the command runs: the absolute path ``train`` recorded,
-    else the same path relative to the model directory (the pair moved together), else as recorded."""
-    info = meta.get("dataset") or {}
-    recorded = Path(info.get("path", ""))
-    candidates = [Path(info["absolute_path"])] if info.get("absolute_path") else []
-    if info.get("path_from_model"):
-        candidates.append(Path(model_dir) / info["path_from_model"])
-    candidates.append(recorded)
-    return next((c for c in candidates if (c / "manifest.json").is_file()), candidates[0])
-
-
 def evaluate_model(model_dir: str | Path, dataset: str | Path | None = None, split: str = "test") -> dict:
-    """Metrics of one model directory on a dataset split (default: the dataset it was trained on)."""
+    """Metrics of one model directory on a dataset split (default: the dataset it was trained on).
+
+    Besides the metrics, the result holds the rows' ``ids``, their ``predicted`` tags (highest score first) and,
+    under ``arrays``, the matrices ``Y``, ``decided`` and ``proba`` the metrics were computed from."""
     from .data.dataset import load_dataset, read_labels
     from .metrics import binarize, evaluate, per_tag
-    from .modeldir import load_model
+    from .modeldir import TrainedModel
 
-    bundle = load_model(model_dir)
-    dataset = Path(dataset) if dataset else trained_on(bundle.meta, model_dir)
+    trained = TrainedModel(model_dir)
+    dataset = Path(dataset) if dataset else trained_on(trained.meta, model_dir)
     frame = load_dataset(dataset, split=split)
     if not len(frame):
         raise DatasetFormatError(f"the dataset has no {split} rows.", path=dataset,
                                  fix="pass --split with a split that has rows (train, validation, test).")
-    missing = sorted(set(read_labels(dataset)) - set(bundle.labels))
+    labels = trained.labels
+    missing = sorted(set(read_labels(dataset)) - set(labels))
     if missing:
         raise ConfigError(f"{len(missing)} tag(s) of the dataset are unknown to the model: "
                           f"{', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}.", path=dataset,
                           fix="evaluate on a dataset prepared with the model's tags (its labels.json), "
                               "or train the model on this dataset.")
-    Y = binarize(frame["tags"].tolist(), bundle.labels)
-    proba = bundle.predict_proba(frame["text"].tolist())
-    decided = bundle.decide(proba)
-    return {"model": str(model_dir), "model_kind": bundle.meta["model"], "dataset": str(dataset), "split": split,
-            "ids": frame["id"].tolist(), "metrics": evaluate(Y, decided, proba, bundle.labels),
-            "per_tag": per_tag(Y, decided, bundle.labels), "labels": bundle.labels}
+    Y = binarize(frame["tags"].tolist(), labels)
+    decisions = trained.predict(frame["text"].tolist())
+    return {"model": str(model_dir), "model_kind": trained.kind, "dataset": str(dataset), "split": split,
+            "ids": frame["id"].tolist(), "predicted": decisions.tags,
+            "metrics": evaluate(Y, decisions.matrix, decisions.proba, labels),
+            "per_tag": per_tag(Y, decisions.matrix, labels), "labels": labels,
+            "arrays": {"Y": Y, "decided": decisions.matrix, "proba": decisions.proba}}
 
 
 def evaluate_reference_2018(csv_path: str | Path, ids: list[str], labels: list[str]) -> dict:
@@ -80,6 +75,20 @@ def evaluate_reference_2018(csv_path: str | Path, ids: list[str], labels: list[s
             "per_tag": per_tag(Y, P, labels), "found": found}
 
 
+def compare_with_reference_2018(csv_path: str | Path, ids: list[str], labels: list[str], Y, decided,
+                                proba) -> tuple[dict, dict | None]:
+    """The 2018 LSTM's result on the rows ``ids`` (:func:`evaluate_reference_2018`) and, when its file covers
+    only some of them, a model's metrics on exactly those rows (its ``Y``, ``decided`` tags and ``proba`` for
+    every row of ``ids``); ``None`` when the file covers every row. ``evaluate`` and the report both use it."""
+    from .metrics import evaluate
+
+    ref = evaluate_reference_2018(csv_path, ids, labels)
+    if ref["rows"] == len(ids):
+        return ref, None
+    rows = np.flatnonzero(ref["found"])
+    return ref, evaluate(np.asarray(Y)[rows], np.asarray(decided)[rows], np.asarray(proba)[rows], labels)
+
+
 def evaluate_models(model_dirs: list[str | Path], dataset: str | Path | None = None, split: str = "test",
                     reference_2018: str | Path | None = None) -> dict:
     """Several models on the same rows, plus optionally the 2018 LSTM's predictions on those rows."""
@@ -95,25 +104,12 @@ def evaluate_models(model_dirs: list[str | Path], dataset: str | Path | None = N
               "models": {Path(r["model"]).name: r["metrics"] for r in results},
               "per_tag": {Path(r["model"]).name: r["per_tag"] for r in results}}
     if reference_2018:
-        ref = evaluate_reference_2018(reference_2018, first["ids"], first["labels"])
-        report["models"]["2018-lstm"] = ref["metrics"]
-        report["per_tag"]["2018-lstm"] = ref["per_tag"]
-        report["reference_2018_rows"] = ref["rows"]
-        if ref["rows"] != len(first["ids"]):  # compare on exactly the same rows
-            subset = np.flatnonzero(ref["found"])
-            for r in results:
-                report["models"][f"{Path(r['model']).name} (2018 rows)"] = _metrics_on(r, subset)
+        for i, r in enumerate(results):  # compare on exactly the same rows
+            ref, subset = compare_with_reference_2018(reference_2018, first["ids"], r["labels"], **r["arrays"])
+            if i == 0:
+                report["models"]["2018-lstm"] = ref["metrics"]
+                report["per_tag"]["2018-lstm"] = ref["per_tag"]
+                report["reference_2018_rows"] = ref["rows"]
+            if subset is not None:
+                report["models"][f"{Path(r['model']).name} (2018 rows)"] = subset
     return report
-
-
-def _metrics_on(result: dict, rows: np.ndarray) -> dict:
-    """Re-evaluate a model result on a subset of its rows."""
-    from .metrics import binarize, evaluate
-    from .modeldir import load_model
-
-    bundle = load_model(result["model"])
-    from .data.dataset import load_dataset
-
-    frame = load_dataset(result["dataset"], split=result["split"]).iloc[rows]
-    proba = bundle.predict_proba(frame["text"].tolist())
-    return evaluate(binarize(frame["tags"].tolist(), bundle.labels), bundle.decide(proba), proba, bundle.labels)

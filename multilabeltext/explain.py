@@ -7,14 +7,15 @@ shared tokenizer's pattern (so ``c++``, ``.net`` and ``python-3.x`` stay whole);
 since models that read characters can use them. A tag scored near 1 by several words at once shows small
 drops for each (any one of them suffices): the contributions are one-word-at-a-time effects.
 
-Example:
-    >>> from multilabeltext.modeldir import load_model
-    >>> bundle = load_model("models/pyq-linear")                                      # doctest: +SKIP
-    >>> exp = explain(bundle, "plot a pandas dataframe with matplotlib")              # doctest: +SKIP
-    >>> exp.top_tags(2)                                                               # doctest: +SKIP
-    [('pandas', 1.0), ('matplotlib', 0.9979)]
-    >>> exp.top_words("pandas", 2)                                                    # doctest: +SKIP
-    [('pandas', 0.0206), ('dataframe', 0.0099)]
+Example (needs a trained model directory, so it is not run as a doctest)::
+
+    from multilabeltext.modeldir import load_model
+    model = load_model("models/pyq-linear")
+    exp = explain(model, "plot a pandas dataframe with matplotlib")
+    exp.top_tags(2)
+    # [('pandas', 1.0), ('matplotlib', 0.9979)]
+    exp.top_words("pandas", 2)
+    # [('pandas', 0.0206), ('dataframe', 0.0099)]
 """
 
 from __future__ import annotations

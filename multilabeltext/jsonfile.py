@@ -1,4 +1,4 @@
-"""Reading the project's JSON files (dataset manifests, model descriptions, benchmark results) with errors that
+"""Reading and writing the project's JSON files (dataset manifests, model descriptions), with errors that
 name the file, say what was wrong and how to fix it.
 
 Example:
@@ -47,3 +47,8 @@ def read_description(directory: str | Path, filename: str, *, kind: str, format_
         raise DatasetFormatError(f"{filename} is not a {format_name} file.", path=directory / filename,
                                  fix=f"pass a directory written by {made_by}.")
     return data
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    """Write ``data`` as indented UTF-8 JSON (non-ASCII kept as is) with a final newline."""
+    Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

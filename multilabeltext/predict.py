@@ -1,9 +1,20 @@
 """Predict tags for new texts with a saved model directory (batch-efficient: one model call per batch).
 
+:class:`Predictor` is a :class:`~multilabeltext.modeldir.TrainedModel` with its weights loaded, answering
+lists and streams of texts as ``{"tags", "probabilities"}`` dicts (what ``multilabeltext predict`` prints and
+``serve`` returns). The tags come from :meth:`TrainedModel.decide <multilabeltext.modeldir.TrainedModel.decide>`.
+
 Example:
-    >>> predictor = Predictor("models/so-titles-linear")                       # doctest: +SKIP
-    >>> predictor.predict(["How do I merge two dicts in Python?"], top_k=3)[0]  # doctest: +SKIP
-    {'tags': ['python', 'dictionary'], 'probabilities': {'python': 0.91, 'dictionary': 0.72, 'list': 0.08}}
+    >>> import tempfile
+    >>> from multilabeltext.modeldir import save_model
+    >>> from multilabeltext.models import get_model
+    >>> from multilabeltext.thresholds import Thresholds
+    >>> fitted = get_model("linear", {"char_ngrams": None, "cross_fit": 0}).fit(
+    ...     ["numpy array", "pandas frame"] * 4, [[1, 0], [0, 1]] * 4, labels=["numpy", "pandas"])
+    >>> path = save_model(tempfile.mkdtemp() + "/m", fitted, thresholds=Thresholds(method="fixed", min_tags=1),
+    ...                   train_config={}, dataset={}, metrics={}, timings={})
+    >>> Predictor(path).predict(["a numpy array"], top_k=1)[0]["tags"]
+    ['numpy']
 """
 
 from __future__ import annotations
@@ -24,16 +35,17 @@ class Predictor:
     def __init__(self, model_dir: str | Path):
         from .modeldir import load_model
 
-        self.bundle = load_model(model_dir)
-        self.labels = self.bundle.labels
+        self.model = load_model(model_dir)
+        self.labels = self.model.labels
 
     def predict(self, texts: list[str], *, threshold: float | None = None, top_k: int | None = None) -> list[dict]:
-        """For each text: its tags (saved thresholds, or one ``threshold`` for all tags) and probabilities.
+        """For each text: its tags (the saved rule, or one ``threshold`` for all tags, keeping the rule's
+        ``min_tags``) and probabilities.
 
         ``probabilities`` holds the ``top_k`` highest-scored tags (all tags if unset), highest first.
         """
         _check_options(threshold, top_k)
-        return self.from_proba(self.bundle.predict_proba(texts), threshold=threshold, top_k=top_k)
+        return self.from_proba(self.model.predict_proba(texts), threshold=threshold, top_k=top_k)
 
     def from_proba(self, proba: np.ndarray, *, threshold: float | None = None,
                    top_k: int | None = None) -> list[dict]:
@@ -43,16 +55,7 @@ class Predictor:
         service batches concurrent requests this way).
         """
         _check_options(threshold, top_k)
-        decided = proba >= threshold if threshold is not None else self.bundle.decide(proba)
-        k = min(top_k or len(self.labels), len(self.labels))
-        order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
-        out = []
-        for i in range(len(proba)):
-            tags = [self.labels[j] for j in order[i] if decided[i, j]]
-            tags += [self.labels[j] for j in np.flatnonzero(decided[i]) if self.labels[j] not in tags]
-            out.append({"tags": tags,
-                        "probabilities": {self.labels[j]: round(float(proba[i, j]), 4) for j in order[i]}})
-        return out
+        return self.model.decide(proba, threshold, top_k).answers()
 
     def predict_stream(self, texts: Iterable[str], *, batch_size: int = BATCH,
                        **options) -> Iterator[tuple[str, dict]]:
@@ -68,7 +71,8 @@ class Predictor:
 
 
 def _check_options(threshold: float | None, top_k: int | None) -> None:
+    from .modeldir import check_top_k
+
     if threshold is not None and not 0 <= threshold <= 1:
         raise ConfigError(f"threshold must be between 0 and 1, got {threshold}.", fix="pass e.g. --threshold 0.5.")
-    if top_k is not None and top_k < 1:
-        raise ConfigError(f"top_k must be >= 1, got {top_k}.", fix="pass e.g. --top-k 5.")
+    check_top_k(top_k)

@@ -30,18 +30,32 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 import numpy as np
 
-from .config import Settings
 from .errors import ConfigError
 from .metrics import as_label_matrix, as_scores, top_k_indices
+from .settings import Settings
 
 METHODS = ("fixed", "global", "per-tag")
 TUNE_METRICS = ("micro_f1", "macro_f1", "samples_f1")
 DEFAULT_FIXED = 0.25  # the 2018 tutorial's threshold
+#: what ``multilabeltext train`` tunes by default (:class:`~multilabeltext.config.TrainConfig` refers to these):
+#: one global threshold (per-tag thresholds overfit small validation splits, see bench/README.md) and at least
+#: one tag per text (every Stack Overflow question has one)
+TRAIN_METHOD = "global"
+TRAIN_MIN_TAGS = 1
+#: the metric a rule is tuned for (``train --optimize``): micro-F1 (every tag decision counts alike, so frequent
+#: tags dominate), macro-F1 (every tag counts alike, rare ones too) or samples-F1 (every text counts alike)
+OPTIMIZE = ("micro", "macro", "samples")
+TRAIN_OPTIMIZE = "micro"
+#: per-tag thresholds are pulled toward the global one as if it came with this many validation positives:
+#: a tag with n positives keeps n / (n + TRAIN_SHRINK) of its own threshold (``train --shrink``); chosen on
+#: held-out scores of so-titles training rows (tuned on 4,000, measured on others; no test rows): see
+#: bench/README.md, "Decision rules"
+TRAIN_SHRINK = 50.0
 #: the fixed part of the candidate grid: 0.02, 0.03, ..., 0.95
 BASE_GRID = np.round(np.arange(0.02, 0.96, 0.01), 2)
 _TIE = 1e-12
@@ -206,11 +220,20 @@ def _metric_curve(Y: np.ndarray, S: np.ndarray, grid: np.ndarray, metric: str, m
 # ---------------------------------------------------------------------------------------------- tuning
 
 
-def _check_min_tags(min_tags: object) -> int:
+def check_min_tags(min_tags: object, name: str = "min_tags") -> int:
+    """``min_tags`` as an int >= 0; :class:`ConfigError` otherwise."""
     if isinstance(min_tags, bool) or not isinstance(min_tags, (int, np.integer)) or min_tags < 0:
-        raise ConfigError(f"min_tags must be an integer >= 0, got {min_tags!r}.",
-                          fix="use min_tags = 1 to give every row at least one tag, or 0 for none forced.")
+        raise ConfigError(f"{name} must be an integer >= 0, got {min_tags!r}.",
+                          fix=f"use {name} = 1 to give every row at least one tag, or 0 for none forced.")
     return int(min_tags)
+
+
+def check_method(method: object, name: str = "method") -> str:
+    """``method`` if it is one of :data:`METHODS`; :class:`ConfigError` otherwise."""
+    if method not in METHODS:
+        raise ConfigError(f"{name} must be one of {', '.join(METHODS)}, got {method!r}.",
+                          fix='use "fixed" (the fixed threshold), "global" (one tuned threshold) or "per-tag".')
+    return str(method)
 
 
 def _check_min_support(min_support: object) -> int:
@@ -241,7 +264,7 @@ def tune_global(Y: object, proba: object, grid: object | None = None, metric: st
     if metric not in TUNE_METRICS:
         raise ConfigError(f"metric must be one of {', '.join(TUNE_METRICS)}, got {metric!r}.",
                           fix='use metric="micro_f1".')
-    min_tags = _check_min_tags(min_tags)
+    min_tags = check_min_tags(min_tags)
     Y, S, g = _inputs(Y, proba, grid)
     curve = _metric_curve(Y, S, g, metric, min_tags)
     return float(g[_best(curve[None, :])[0]])
@@ -268,12 +291,15 @@ def tune_per_tag(Y: object, proba: object, grid: object | None = None, min_suppo
 
 
 def _tune_per_tag(Y: np.ndarray, S: np.ndarray, g: np.ndarray, min_support: int, fallback: float | None,
-                  ) -> tuple[np.ndarray, float]:
-    """Per-label thresholds and the fallback used (tuned when ``None``), binning the scores once."""
+                  metric: str = "micro_f1") -> tuple[np.ndarray, float]:
+    """Per-label thresholds and the fallback used (tuned for ``metric`` when ``None``), binning the scores once.
+
+    With ``metric="macro_f1"`` a label's own best F1 is what the metric rewards, so only rare labels (and those
+    never found) fall back; for micro- and samples-F1 imprecise labels fall back too (see below)."""
     bins = _bin_index(S, g)
     if fallback is None:
-        fallback = float(g[_best(_metric_curve(Y, S, g, "micro_f1", 0, bins)[None, :])[0]])
-    fallback = _check_threshold(fallback, "fallback")
+        fallback = float(g[_best(_metric_curve(Y, S, g, metric, 0, bins)[None, :])[0]])
+    fallback = check_threshold(fallback, "fallback")
     tp, pred, true = _counts(Y, S, bins, g.size, "label", 0)  # (L, G), (L, G), (L, 1)
     f1 = _f1(tp, pred, true)
     best = _best(f1)
@@ -286,15 +312,52 @@ def _tune_per_tag(Y: np.ndarray, S: np.ndarray, g: np.ndarray, min_support: int,
     # A prediction raises micro-F1 only when its precision is above half of it (Lipton et al., 2014): a label
     # whose best own-F1 threshold is less precise than that (e.g. 1 hit among 2,000 rows at threshold 0.001)
     # would flood the test rows with wrong tags, so it keeps the fallback.
-    rare = (Y.sum(axis=0) < min_support) | (f1.max(axis=1) <= 0) | (precision < micro / 2)
+    rare = (Y.sum(axis=0) < min_support) | (f1.max(axis=1) <= 0)
+    if metric != "macro_f1":
+        rare |= precision < micro / 2
     out[rare] = fallback
     return out, fallback
+
+
+def shrink_toward(per_tag: object, global_: float, positives: object, strength: float) -> np.ndarray:
+    """Per-tag thresholds pulled toward ``global_``: ``(n * t + strength * global_) / (n + strength)`` for a tag
+    with ``n`` validation positives, so a tag tuned on few examples stays near the global threshold.
+
+    Example:
+        >>> shrink_toward([0.2, 0.6], 0.4, [180, 20], strength=20).round(3).tolist()
+        [0.22, 0.5]
+    """
+    t = np.asarray(per_tag, dtype=np.float64)
+    n = np.asarray(positives, dtype=np.float64)
+    strength = check_shrink(strength)
+    if strength == 0:
+        return t.copy()
+    return (n * t + strength * global_) / (n + strength)
+
+
+def check_shrink(strength: object, name: str = "shrink") -> float:
+    """``strength`` as a finite float >= 0; :class:`ConfigError` otherwise."""
+    if isinstance(strength, bool) or not isinstance(strength, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(strength) or strength < 0:
+        raise ConfigError(f"{name} must be a number >= 0 (validation positives), got {strength!r}.",
+                          fix=f"use {name} = {TRAIN_SHRINK:g}, or 0 for plain per-tag thresholds.")
+    return float(strength)
+
+
+def check_optimize(optimize: object, name: str = "optimize") -> str:
+    """``optimize`` if it is one of :data:`OPTIMIZE`; :class:`ConfigError` otherwise."""
+    if optimize not in OPTIMIZE:
+        raise ConfigError(f"{name} must be one of {', '.join(OPTIMIZE)}, got {optimize!r}.",
+                          fix="use micro (every tag decision alike), macro (every tag alike) or samples "
+                              "(every text alike).")
+    return str(optimize)
 
 
 # ---------------------------------------------------------------------------------------------- applying
 
 
-def _check_threshold(value: object, name: str) -> float:
+def check_threshold(value: object, name: str = "threshold") -> float:
+    """``value`` as a float threshold in [0, 1]; :class:`ConfigError` naming ``name`` otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
             or not math.isfinite(value) or not 0.0 <= value <= 1.0:
         shown = value.item() if isinstance(value, np.generic) else value
@@ -307,7 +370,7 @@ def threshold_vector(thresholds: object, n_labels: int) -> np.ndarray:
     """A scalar or per-label thresholds as a float64 array of shape (n_labels,), each checked to be in [0, 1]."""
     t = np.asarray(thresholds)
     if t.ndim == 0:
-        return np.full(n_labels, _check_threshold(t.item(), "threshold"))
+        return np.full(n_labels, check_threshold(t.item(), "threshold"))
     if t.ndim != 1 or t.shape[0] != n_labels:
         raise ConfigError(f"per-label thresholds must be {n_labels} numbers (one per label column), "
                           f"got shape {t.shape}.", fix="tune them on data with the same labels, or pass one number.")
@@ -333,7 +396,7 @@ def apply(proba: object, thresholds: object, *, min_tags: int = 0) -> np.ndarray
         >>> apply([[0.9, 0.3, 0.2], [0.1, 0.2, 0.15]], [0.5, 0.25, 0.5], min_tags=2).astype(int).tolist()
         [[1, 1, 0], [0, 1, 1]]
     """
-    min_tags = _check_min_tags(min_tags)
+    min_tags = check_min_tags(min_tags)
     S = as_scores(proba)
     pred = S >= threshold_vector(thresholds, S.shape[1])
     m = min(min_tags, S.shape[1])
@@ -378,22 +441,26 @@ class Thresholds(Settings):
     per_tag: tuple[float, ...] | None = None
     min_tags: int = 0
     fixed: float = DEFAULT_FIXED
+    metric: str = "micro_f1"
+    shrink: float = 0.0
 
     def __post_init__(self):
-        if self.method not in METHODS:
-            raise ConfigError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}.",
-                              fix='use "fixed" (the fixed threshold), "global" (one tuned threshold) or "per-tag".')
-        object.__setattr__(self, "fixed", _check_threshold(self.fixed, "fixed"))
+        check_method(self.method)
+        if self.metric not in TUNE_METRICS:
+            raise ConfigError(f"metric must be one of {', '.join(TUNE_METRICS)}, got {self.metric!r}.",
+                              fix='use metric="micro_f1".')
+        object.__setattr__(self, "shrink", check_shrink(self.shrink))
+        object.__setattr__(self, "fixed", check_threshold(self.fixed, "fixed"))
         if self.global_ is not None:
-            object.__setattr__(self, "global_", _check_threshold(self.global_, "global_"))
+            object.__setattr__(self, "global_", check_threshold(self.global_, "global_"))
         if self.per_tag is not None:
             values = self.per_tag
             if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__iter__"):
                 raise ConfigError(f"per_tag must be a list of thresholds, got {values!r}.",
                                   fix="tune it with Thresholds.fit(..., method='per-tag').")
             object.__setattr__(self, "per_tag",
-                               tuple(_check_threshold(v, f"per_tag[{i}]") for i, v in enumerate(values)))
-        object.__setattr__(self, "min_tags", _check_min_tags(self.min_tags))
+                               tuple(check_threshold(v, f"per_tag[{i}]") for i, v in enumerate(values)))
+        object.__setattr__(self, "min_tags", check_min_tags(self.min_tags))
         if self.method == "global" and self.global_ is None:
             raise ConfigError('method "global" needs global_ (the tuned threshold).',
                               fix="tune it with Thresholds.fit(Y_val, proba_val, method='global').")
@@ -416,7 +483,11 @@ class Thresholds(Settings):
         if not isinstance(data, Mapping):
             raise ConfigError(f"thresholds settings must be a mapping, got {type(data).__name__}.",
                               fix='pass e.g. {"method": "global", "global_": 0.3}.')
-        out = super().from_dict(dict(data), source=source)
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ConfigError(f"unknown option(s) {', '.join(unknown)} in {source}.", fix=f"use only: {', '.join(known)}.")
+        out = cls(**data)  # __post_init__ checks every value with the rule's own messages
         if n_labels is not None:
             out.vector(n_labels)
         return out
@@ -432,31 +503,66 @@ class Thresholds(Settings):
         value = self.fixed if self.method == "fixed" else self.global_
         return np.full(n_labels, value, dtype=np.float64)
 
-    def predict(self, proba: object) -> np.ndarray:
-        """Predicted tags for scores ``proba`` (a boolean matrix): :func:`apply` with these settings."""
-        S = as_scores(proba)
-        return apply(S, self.vector(S.shape[1]), min_tags=self.min_tags)
+    def decide(self, proba: object, threshold: object | None = None) -> np.ndarray:
+        """Predicted tags for scores ``proba`` (a boolean matrix): :func:`apply` with these settings.
+
+        ``threshold`` (one number, or one per label column) overrides the tuned thresholds for this call;
+        ``min_tags`` still applies, so an override never leaves a row with fewer tags than the rule promises.
+        This is the one place scores become tags: the model directory (``TrainedModel.decide``), ``predict``,
+        ``serve``, the dashboard, the report and ``evaluate`` all call it.
+
+        Example:
+            >>> rule = Thresholds(method="global", global_=0.5, min_tags=1)
+            >>> rule.decide([[0.9, 0.6], [0.2, 0.1]]).tolist()
+            [[True, True], [True, False]]
+            >>> rule.decide([[0.9, 0.6], [0.2, 0.1]], threshold=0.95).tolist()
+            [[True, False], [True, False]]
+        """
+        S = np.asarray(proba)
+        if S.ndim == 2 and S.shape[0] == 0:  # no rows: no tags (apply refuses an empty matrix)
+            return np.zeros(S.shape, dtype=bool)
+        S = as_scores(S)
+        vector = self.vector(S.shape[1]) if threshold is None else threshold_vector(threshold, S.shape[1])
+        return apply(S, vector, min_tags=self.min_tags)
+
+    def describe(self) -> str:
+        """The rule in a few words, e.g. ``"global 0.31, at least 1 tag"`` (the report and dashboard show it).
+
+        Example:
+            >>> Thresholds(method="per-tag", global_=0.3, per_tag=[0.2, 0.45], min_tags=1).describe()
+            'per tag (0.20 to 0.45), at least 1 tag'
+        """
+        if self.method == "per-tag":
+            assert self.per_tag is not None
+            what = f"per tag ({min(self.per_tag):.2f} to {max(self.per_tag):.2f})"
+        else:
+            what = f"{self.method} {self.fixed if self.method == 'fixed' else self.global_:g}"
+        return what + (f", at least {self.min_tags} tag{'s' if self.min_tags > 1 else ''}" if self.min_tags else "")
 
     @classmethod
     def fit(cls, Y_val: object, proba_val: object, method: str = "global", *, min_tags: int = 0,
             metric: str = "micro_f1", grid: object | None = None, min_support: int = 5,
-            fixed: float = DEFAULT_FIXED) -> Thresholds:
+            fixed: float = DEFAULT_FIXED, shrink: float = 0.0) -> Thresholds:
         """Tune thresholds on validation tags and scores and return the settings.
 
         ``"fixed"`` tunes nothing; ``"global"`` runs :func:`tune_global` (for ``metric``, with ``min_tags``
         forced); ``"per-tag"`` runs :func:`tune_per_tag` (each label's F1, rare labels falling back to the
-        global micro-F1 threshold, which is kept in ``global_``); ``min_tags`` is then applied on top.
+        global threshold for ``metric``, which is kept in ``global_``), then pulls each tag's threshold toward
+        that global one by ``shrink`` (:func:`shrink_toward`; 0: not at all); ``min_tags`` is applied on top.
         """
-        if method not in METHODS:
-            raise ConfigError(f"method must be one of {', '.join(METHODS)}, got {method!r}.",
-                              fix='use "fixed", "global" or "per-tag".')
-        min_tags = _check_min_tags(min_tags)
+        check_method(method)
+        min_tags = check_min_tags(min_tags)
+        if metric not in TUNE_METRICS:
+            raise ConfigError(f"metric must be one of {', '.join(TUNE_METRICS)}, got {metric!r}.",
+                              fix='use metric="micro_f1".')
+        shrink = check_shrink(shrink)
         if method == "fixed":
-            return cls(method="fixed", fixed=fixed, min_tags=min_tags)
+            return cls(method="fixed", fixed=fixed, min_tags=min_tags, metric=metric)
         Y, S, g = _inputs(Y_val, proba_val, grid)
         if method == "global":
             return cls(method="global", global_=tune_global(Y, S, g, metric, min_tags=min_tags),
-                       min_tags=min_tags, fixed=fixed)
-        per_label, fallback = _tune_per_tag(Y, S, g, _check_min_support(min_support), None)
+                       min_tags=min_tags, fixed=fixed, metric=metric)
+        per_label, fallback = _tune_per_tag(Y, S, g, _check_min_support(min_support), None, metric)
+        per_label = shrink_toward(per_label, fallback, Y.sum(axis=0), shrink)
         return cls(method="per-tag", global_=fallback, per_tag=tuple(per_label.tolist()),
-                   min_tags=min_tags, fixed=fixed)
+                   min_tags=min_tags, fixed=fixed, metric=metric, shrink=shrink)

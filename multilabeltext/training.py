@@ -1,20 +1,21 @@
-"""``train``: a dataset directory in, a model directory out (fit, tune thresholds, evaluate, save).
+"""``train``: a dataset directory in, a model directory out: the in-memory core plus reading and writing.
 
-Fits on the train split (plus any auxiliary rows, :mod:`multilabeltext.auxiliary`), tunes thresholds
-(and early-stops, for models that can) on the validation split (a cross-fitted model, e.g. ``linear``,
-tunes them on held-out scores of every train and validation row instead, see ``TagModel.tuning_``),
-measures on the test split, and saves everything :mod:`multilabeltext.modeldir` describes.
+Reads the dataset's splits (and any vectors and auxiliary rows, :mod:`multilabeltext.auxiliary`), runs
+:func:`multilabeltext.core.fit_tune_score` (fit on the train split; tune the decision rule, and early-stop
+for models that can, on the validation split, or on held-out scores of every train and validation row for a
+cross-fitted model such as ``linear``; measure on the test split), and saves everything
+:mod:`multilabeltext.modeldir` describes.
 
-Example:
-    >>> result = train("data/so-titles", "models/so-titles-linear", TrainConfig(model="linear"))  # doctest: +SKIP
-    >>> round(result.metrics["test"]["micro_f1"], 3)                                              # doctest: +SKIP
-    0.697
+Example (needs a trained model directory, so it is not run as a doctest)::
+
+    result = train("data/so-titles", "models/so-titles-linear", TrainConfig(model="linear"))
+    round(result.metrics["test"]["micro_f1"], 3)
+    # 0.697
 """
 
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,11 +56,10 @@ def train(dataset: str | Path, out: str | Path, config: TrainConfig | None = Non
 
 
 def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool) -> TrainResult:
+    from .core import fit_tune_score
     from .data.dataset import read_labels, read_manifest, sha256_file, verify_files
-    from .metrics import evaluate, per_tag
     from .modeldir import save_model
     from .models import get_model
-    from .thresholds import Thresholds, apply
 
     manifest = read_manifest(dataset)
     verify_files(dataset, manifest)  # a swapped train.parquet is refused before it is learned from
@@ -90,47 +90,20 @@ def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool) -> 
     status(f"Training {config.model} on {len(train_texts):,} texts, {len(labels)} labels "
            f"(validation {len(val_texts):,}, test {len(test_texts):,})"
            + (f", plus {len(auxiliary.texts):,} auxiliary texts at weight {auxiliary.weight:g}" if auxiliary else ""))
-    warnings: list[str] = []
-    started = time.perf_counter()
-    model.fit(train_texts, Y_train, labels=labels, validation=(val_texts, Y_val) if val_texts else None,
-              tokenizer=TokenizerConfig.from_dict(manifest["tokenizer"]), vectors=vectors, auxiliary=auxiliary)
-    fit_seconds = time.perf_counter() - started
-
-    if model.tuning_ is not None:  # held-out scores: the validation split's, or every row's for cross-fitted models
-        Y_tune, proba_tune = model.tuning_
-    else:  # no validation split: the training texts (thresholds will be optimistic)
-        Y_tune, proba_tune = Y_train, model.predict_proba(train_texts)
-        warnings.append(f"the dataset has no validation rows, so the {config.threshold} threshold was tuned on the "
-                        "training rows the model learned: the thresholds and the 'validation' metrics are "
-                        "optimistic (no early stopping either). Prepare the dataset with a validation split, e.g. "
-                        "--split-ratios 0.8,0.1,0.1.")
-    thresholds = Thresholds.fit(Y_tune, proba_tune, method=config.threshold, min_tags=config.min_tags,
-                                fixed=config.fixed_threshold)
-    vector = thresholds.vector(len(labels))
-    metrics = {"threshold_method": config.threshold, "threshold_rows": int(len(Y_tune)), "warnings": warnings,
-               "validation": evaluate(Y_tune, apply(proba_tune, vector, min_tags=thresholds.min_tags),
-                                      proba_tune, labels)}
-    timings = {"fit_seconds": round(fit_seconds, 2),
-               "train_texts_per_second": round(len(train_texts) / max(fit_seconds, 1e-9), 1)}
+    done = fit_tune_score(model, labels, (train_texts, Y_train), (val_texts, Y_val), (test_texts, Y_test),
+                          rule=config.rule_options(), tokenizer=TokenizerConfig.from_dict(manifest["tokenizer"]),
+                          vectors=vectors, auxiliary=auxiliary)
     predictions = None
-    if test_texts:
-        started = time.perf_counter()
-        proba = model.predict_proba(test_texts)
-        predict_seconds = time.perf_counter() - started
-        decided = apply(proba, vector, min_tags=thresholds.min_tags)
-        metrics["test"] = evaluate(Y_test, decided, proba, labels)
-        metrics["test_fixed_threshold"] = evaluate(Y_test, proba >= config.fixed_threshold, proba, labels)
-        metrics["per_tag_test"] = per_tag(Y_test, decided, labels)
-        timings["predict_texts_per_second"] = round(len(test_texts) / max(predict_seconds, 1e-9), 1)
+    if done.test_decided is not None:
         predictions = test_frame[["id", "text", "tags"]].copy()
-        predictions["predicted"] = [[labels[j] for j in np.flatnonzero(row)] for row in decided]
-        predictions["proba"] = [row.astype(np.float32) for row in proba]
+        predictions["predicted"] = [[labels[j] for j in np.flatnonzero(row)] for row in done.test_decided]
+        predictions["proba"] = [row.astype(np.float32) for row in done.test_proba]
     dataset_info = {"path": str(dataset), "absolute_path": str(dataset.resolve()),
                     "path_from_model": os.path.relpath(dataset.resolve(), Path(out).resolve()),
                     "manifest_sha256": sha256_file(dataset / "manifest.json"),
                     "splits": manifest["counts"]["splits"]}
     if auxiliary is not None:
         dataset_info["auxiliary"] = auxiliary.summary()
-    save_model(out, model, thresholds=thresholds, train_config=config.to_dict(), dataset=dataset_info,
-               metrics=metrics, timings=timings, predictions=predictions, force=force)
-    return TrainResult(out=Path(out), metrics=metrics, timings=timings, labels=labels)
+    save_model(out, model, thresholds=done.rule, train_config=config.to_dict(), dataset=dataset_info,
+               metrics=done.metrics, timings=done.timings, predictions=predictions, force=force)
+    return TrainResult(out=Path(out), metrics=done.metrics, timings=done.timings, labels=labels)

@@ -168,7 +168,7 @@ def test_large_input_is_handled():
     Y, proba = synthetic(50_000, np.full(100, 0.1), density=0.03, seed=9)
     t = Thresholds.fit(Y, proba.astype(np.float32), method="per-tag", min_tags=1)
     assert len(t.per_tag) == 100 and 0.2 < t.global_ < 0.35
-    assert t.predict(proba).sum(axis=1).min() >= 1
+    assert t.decide(proba).sum(axis=1).min() >= 1
 
 
 # ------------------------------------------------------------------------------------------- apply
@@ -299,9 +299,9 @@ def test_fit_tunes_and_predicts():
     assert per.per_tag == tuple(tune_per_tag(Y_val, p_val).tolist())
     assert all(type(x) is float for x in per.per_tag)
     assert Thresholds.from_dict(json.loads(json.dumps(per.to_dict())), n_labels=4) == per
-    scores = {t.method: evaluate(Y_test, t.predict(p_test))["micro_f1"] for t in (fixed, glob, per)}
+    scores = {t.method: evaluate(Y_test, t.decide(p_test))["micro_f1"] for t in (fixed, glob, per)}
     assert scores["per-tag"] > scores["global"] > evaluate(Y_test, apply(p_test, 0.5))["micro_f1"]
-    assert per.predict(p_test).sum(axis=1).min() >= 1
+    assert per.decide(p_test).sum(axis=1).min() >= 1
     forced = Thresholds.fit(Y_val, p_val, method="global", min_tags=1, metric="samples_f1")
     assert forced.global_ == tune_global(Y_val, p_val, metric="samples_f1", min_tags=1)
     with pytest.raises(ConfigError, match="method must be one of"):
@@ -324,3 +324,38 @@ def test_a_label_whose_best_threshold_would_flood_the_rows_keeps_the_fallback():
     assert 0.4 <= per_label[0] <= 0.5  # a learnable label keeps its own threshold
     decided = apply(S, per_label)
     assert decided[:, 1].sum() == 0
+
+
+def test_shrunk_per_tag_thresholds_sit_between_own_and_global():
+    rng = np.random.default_rng(4)
+    Y = rng.random((2000, 6)) < np.array([0.3, 0.2, 0.1, 0.05, 0.02, 0.01])
+    proba = np.clip(Y * rng.uniform(0.2, 0.6, 6) + rng.random((2000, 6)) * 0.5, 0, 1)
+    plain = Thresholds.fit(Y, proba, method="per-tag", min_tags=1)
+    shrunk = Thresholds.fit(Y, proba, method="per-tag", min_tags=1, shrink=50)
+    assert plain.global_ == shrunk.global_ and plain.shrink == 0 and shrunk.shrink == 50
+    own, pulled, g = np.array(plain.per_tag), np.array(shrunk.per_tag), plain.global_
+    n = Y.sum(axis=0)
+    np.testing.assert_allclose(pulled, (n * own + 50 * g) / (n + 50))
+    assert (np.abs(pulled - g) <= np.abs(own - g) + 1e-12).all()
+    share = np.abs(pulled - g) / np.maximum(np.abs(own - g), 1e-12)  # rare tags keep less of their own threshold
+    moved = np.abs(own - g) > 1e-9
+    assert np.all(np.diff(share[moved]) <= 1e-12)
+    with pytest.raises(ConfigError, match="shrink must be a number >= 0"):
+        Thresholds.fit(Y, proba, method="per-tag", shrink=-1)
+
+
+def test_the_rule_is_tuned_for_the_metric_asked_for():
+    rng = np.random.default_rng(5)
+    Y = rng.random((3000, 8)) < np.linspace(0.4, 0.02, 8)
+    proba = np.clip(Y * 0.35 + rng.random((3000, 8)) * 0.6, 0, 1)
+    for metric in ("micro_f1", "macro_f1", "samples_f1"):
+        rule = Thresholds.fit(Y, proba, method="global", min_tags=1, metric=metric)
+        assert rule.metric == metric
+        best = max(evaluate(Y, Thresholds(method="global", global_=t, min_tags=1).decide(proba))[metric]
+                   for t in np.round(np.arange(0.02, 0.96, 0.01), 2))
+        assert evaluate(Y, rule.decide(proba))[metric] >= best - 1e-9
+    macro = Thresholds.fit(Y, proba, method="per-tag", metric="macro_f1")
+    micro = Thresholds.fit(Y, proba, method="per-tag", metric="micro_f1")
+    assert evaluate(Y, macro.decide(proba))["macro_f1"] >= evaluate(Y, micro.decide(proba))["macro_f1"]
+    with pytest.raises(ConfigError, match="metric must be one of"):
+        Thresholds.fit(Y, proba, metric="f2")

@@ -26,9 +26,27 @@ app = typer.Typer(
     add_completion=False,
 )
 
-# the --model option of the commands that read a trained model directory (report, dashboard, serve)
-ModelDirOption = Annotated[Path, typer.Option("--model", "-m", help="Model directory from `multilabeltext train`.",
-                                              show_default=False)]
+# the model directory, given the same way to every command that reads one (predict, evaluate, report, dashboard,
+# serve): the first argument. --model still works for report, dashboard and serve, with a deprecation message.
+ModelDirArgument = Annotated[Optional[Path], typer.Argument(metavar="MODEL", help="Model directory from `multilabeltext train`.",
+                                                            show_default=False)]
+OldModelOption = Annotated[Optional[Path], typer.Option("--model", "-m", hidden=True,
+                                                        help="Deprecated: give MODEL as the first argument.")]
+
+
+def model_dir(argument: Optional[Path], option: Optional[Path], command: str) -> Path:
+    """The model directory of ``command`` from its MODEL argument, or from the deprecated ``--model`` option (with a
+    message on stderr saying how to write it now)."""
+    if option is not None:
+        print(f"Note: `multilabeltext {command} --model DIR` is deprecated; write `multilabeltext {command} DIR`.",
+              file=sys.stderr)
+        if argument is not None and argument != option:
+            raise typer.BadParameter(f"two model directories given ({argument} and --model {option}).",
+                                     param_hint="MODEL")
+        return option
+    if argument is None:
+        raise typer.BadParameter("missing the model directory.", param_hint="MODEL")
+    return argument
 
 
 def fail(error: MultilabeltextError) -> None:

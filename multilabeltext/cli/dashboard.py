@@ -6,7 +6,10 @@ from typing import Annotated
 
 import typer
 
-from .common import ModelDirOption, app, run
+from ..config import DashboardSettings
+from .common import ModelDirArgument, OldModelOption, app, model_dir, run
+
+DEFAULTS = DashboardSettings()  # the option defaults
 
 DASHBOARD_HELP = """Explore a trained model in the browser: its test predictions, tag thresholds and new questions.
 
@@ -21,23 +24,28 @@ false negatives highlighted.
 
 [bold]Examples[/bold]
 
-  [cyan]multilabeltext dashboard --model models/so-titles-linear[/cyan]
+  [cyan]multilabeltext dashboard models/so-titles-linear[/cyan]
 
-  Another port, reachable from other machines: [cyan]multilabeltext dashboard --model models/pyq-lstm \
+  Another port, reachable from other machines: [cyan]multilabeltext dashboard models/pyq-lstm \
 --host 0.0.0.0 --port 8080[/cyan]
+
+  The model directory comes first, as for predict and evaluate; the old spelling \
+[cyan]multilabeltext dashboard --model DIR[/cyan] still works (deprecated).
 """
 
 
 @app.command("dashboard", help=DASHBOARD_HELP, no_args_is_help=True)
 def dashboard_command(
-    model: ModelDirOption,
-    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
+    model: ModelDirArgument = None,
+    model_option: OldModelOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = DEFAULTS.host,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULTS.port,
     debug: Annotated[bool, typer.Option("--debug", help="Dash dev tools (error pop-ups, callback graph) and "
                                                        "request logging. Its debugger executes code for anyone "
                                                        "who reaches the port, so it is refused unless --host is "
-                                                       "loopback (127.0.0.1).")] = False,
+                                                       "loopback (127.0.0.1).")] = DEFAULTS.debug,
 ) -> None:
+    model = model_dir(model, model_option, "dashboard")
     from ..viz.dashboard.app import serve_dashboard
 
     def ready(url: str) -> None:

@@ -7,8 +7,11 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..config import PrepareConfig
 from ..errors import MultilabeltextError
 from .common import app, csv_list, fail, run
+
+P = PrepareConfig()  # the defaults shown in --help are the settings dataclass's
 
 PREPARE_HELP = """Prepare a dataset directory from a Stack Overflow / Stack Exchange dump or any labelled table.
 
@@ -41,7 +44,7 @@ def prepare_command(
                                                    "multilabeltext/defaults/prepare.toml); options given here "
                                                    "override it.", rich_help_panel="Configuration")] = None,
     format: Annotated[Optional[str], typer.Option(help="auto | kaggle | posts-xml | posts-csv | fasttext | table "
-                                                  "\\[default: auto]", rich_help_panel="Reading")] = None,
+                                                  f"\\[default: {P.format}]", rich_help_panel="Reading")] = None,
     encoding: Annotated[Optional[str], typer.Option(help="Text encoding of the input \\[default: latin-1 for Kaggle "
                                                     "CSVs that are not UTF-8, else utf-8]",
                                                     rich_help_panel="Reading")] = None,
@@ -76,30 +79,29 @@ def prepare_command(
     exclude_tag: Annotated[Optional[list[str]], typer.Option(help="Tag to leave out (repeatable); the tutorial left "
                                                              "out 'python'", rich_help_panel="Tags")] = None,
     min_tag_count: Annotated[Optional[int], typer.Option(help="Keep only tags on at least this many questions "
-                                                         "\\[default: 1]", rich_help_panel="Tags")] = None,
+                                                         f"\\[default: {P.min_tag_count}]", rich_help_panel="Tags")] = None,
     split: Annotated[Optional[str], typer.Option(help="iterative (stratified) | column (the data's own) | none "
-                                                 "\\[default: iterative]", rich_help_panel="Split")] = None,
+                                                 f"\\[default: {P.split}]", rich_help_panel="Split")] = None,
     split_column: Annotated[Optional[str], typer.Option(help="Column holding train/validation/test with --split "
                                                         "column \\[default: split]", rich_help_panel="Split")] = None,
     split_ratios: Annotated[Optional[str], typer.Option(help="train,validation,test fractions \\[default: "
-                                                        "0.8,0.1,0.1]", rich_help_panel="Split")] = None,
+                                                        f"{','.join(f'{r:g}' for r in P.split_ratios)}]", rich_help_panel="Split")] = None,
     validation_fraction: Annotated[Optional[float], typer.Option(help="With --split column and no validation "
                                                                  "rows: the share of train carved out as a "
                                                                  "stratified validation split (0: none) "
-                                                                 "\\[default: 0.1]", rich_help_panel="Split")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Random seed of the split \\[default: 13]",
+                                                                 f"\\[default: {P.validation_fraction:g}]", rich_help_panel="Split")] = None,
+    seed: Annotated[Optional[int], typer.Option(help=f"Random seed of the split \\[default: {P.seed}]",
                                                 rich_help_panel="Split")] = None,
     tutorial_artifacts: Annotated[Optional[bool], typer.Option(
         "--tutorial-artifacts", help="Also write the 2018 tutorial's artifacts (label matrix .npy, class names, "
         "token lists) under OUT/tutorial/", rich_help_panel="Output", show_default=False)] = None,
     jobs: Annotated[Optional[int], typer.Option(help="Worker processes for cleaning; 0 = one per core "
-                                                "\\[default: 0]", rich_help_panel="Output")] = None,
+                                                f"\\[default: {P.jobs}]", rich_help_panel="Output")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it already holds a dataset.",
                                         rich_help_panel="Output")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary; print only OUT.",
                                         rich_help_panel="Output")] = False,
 ) -> None:
-    from ..config import PrepareConfig
     from ..data.prepare import prepare
     from ..progress import set_quiet
 

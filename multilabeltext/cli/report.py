@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import ModelDirOption, app, run
+from .common import ModelDirArgument, OldModelOption, app, model_dir, run
 
 REPORT_HELP = """Write one self-contained HTML report of a trained model: a summary and interactive Plotly figures.
 
@@ -19,15 +19,19 @@ questions (errors marked); and a Word2Vec explorer.
 
 [bold]Examples[/bold]
 
-  [cyan]multilabeltext report --model models/so-titles-linear[/cyan]   (writes models/so-titles-linear/report.html)
+  [cyan]multilabeltext report models/so-titles-linear[/cyan]   (writes models/so-titles-linear/report.html)
 
-  [cyan]multilabeltext report --model models/pyq-lstm --compare models/pyq-linear --reference-2018 ../shared/datasets/pythonquestions-sample/predictions_for_plotly.csv --bench bench/results/models-summary.json --out pyq.html[/cyan]
+  [cyan]multilabeltext report models/pyq-lstm --compare models/pyq-linear --reference-2018 ../shared/datasets/pythonquestions-sample/predictions_for_plotly.csv --bench bench/results/models-summary.json --out pyq.html[/cyan]
+
+  The model directory comes first, as for predict and evaluate; the old spelling \
+[cyan]multilabeltext report --model DIR[/cyan] still works (deprecated).
 """
 
 
 @app.command("report", help=REPORT_HELP, no_args_is_help=True)
 def report_command(
-    model: ModelDirOption,
+    model: ModelDirArgument = None,
+    model_option: OldModelOption = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="HTML file to write \\[default: "
                                                 "MODEL/report.html]")] = None,
     compare: Annotated[Optional[list[Path]], typer.Option(help="Another model directory trained on the same "
@@ -36,10 +40,13 @@ def report_command(
                                                     "the model was trained with, if any]")] = None,
     reference_2018: Annotated[Optional[Path], typer.Option(help="predictions_for_plotly.csv of the 2018 "
                                                            "tutorial, scored on the same test questions.")] = None,
-    bench: Annotated[Optional[Path], typer.Option(help="bench/results/models-summary.json: add the peers measured on "
-                                                  "this dataset.")] = None,
+    bench: Annotated[Optional[Path], typer.Option(help="An external results file (JSON, format "
+                                                  "multilabeltext-external-results 1), e.g. "
+                                                  "bench/results/models-summary.json: add its rows for this dataset "
+                                                  "(the benchmark's peers).")] = None,
     method: Annotated[str, typer.Option(help="Projection of the question map: pca | tsne.")] = "pca",
 ) -> None:
+    model = model_dir(model, model_option, "report")
     from ..viz.report import write_report
 
     path = run(write_report, model, out, compare=compare or (), vectors=vectors, reference_2018=reference_2018,

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..serve.settings import ServeSettings
-from .common import ModelDirOption, app, run
+from .common import ModelDirArgument, OldModelOption, app, model_dir, run
 
 DEFAULTS = ServeSettings()  # one source of truth for the option defaults (a cheap import: no FastAPI)
 
@@ -18,19 +18,23 @@ model call). Bad requests get a JSON error (400, 413, 422) saying what to fix; t
 
 [bold]Examples[/bold]
 
-  [cyan]multilabeltext serve --model models/so-titles-linear[/cyan]
+  [cyan]multilabeltext serve models/so-titles-linear[/cyan]
 
   [cyan]curl -s localhost:8000/predict -H 'Content-Type: application/json' -d '{"text": "merge two dicts", "top_k": 3}'[/cyan]
 
   A batch: [cyan]curl -s localhost:8000/predict -H 'Content-Type: application/json' -d '{"texts": ["pandas groupby", "regex digits"]}'[/cyan]
 
-  On every interface, two processes: [cyan]multilabeltext serve --model models/so-titles-linear --host 0.0.0.0 --port 8080 --workers 2[/cyan]
+  On every interface, two processes: [cyan]multilabeltext serve models/so-titles-linear --host 0.0.0.0 --port 8080 --workers 2[/cyan]
+
+  The model directory comes first, as for predict and evaluate; the old spelling \
+[cyan]multilabeltext serve --model DIR[/cyan] still works (deprecated).
 """
 
 
 @app.command("serve", help=SERVE_HELP, no_args_is_help=True)
 def serve_command(
-    model: ModelDirOption,
+    model: ModelDirArgument = None,
+    model_option: OldModelOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = DEFAULTS.host,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULTS.port,
     workers: Annotated[int, typer.Option(help="Processes, each loading the model (1 batches best).")] = DEFAULTS.workers,
@@ -45,6 +49,7 @@ def serve_command(
     max_header_bytes: Annotated[int, typer.Option(help="Largest request head (request line and headers), in "
                                                   "bytes.")] = DEFAULTS.max_header_bytes,
 ) -> None:
+    model = model_dir(model, model_option, "serve")
     from ..serve.server import serve
 
     settings = run(ServeSettings, host=host, port=port, workers=workers, max_batch=max_batch,

@@ -9,8 +9,11 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..config import TrainConfig
 from ..errors import ConfigError
 from .common import app, run
+
+D = TrainConfig()  # every default shown below is the settings dataclass's
 
 TRAIN_HELP = """Train a model on a prepared dataset: fit on train, tune thresholds on validation, measure on test.
 
@@ -52,17 +55,25 @@ def train_command(
     dataset: Annotated[Path, typer.Argument(help="Dataset directory from `multilabeltext prepare`.",
                                             show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.", show_default=False)],
-    model: Annotated[Optional[str], typer.Option(help="linear | mlp | lstm | ensemble \\[default: linear]")] = None,
+    model: Annotated[Optional[str], typer.Option(help=f"linear | mlp | lstm | ensemble \\[default: {D.model}]")] = None,
     config: Annotated[Optional[Path], typer.Option(help="TOML file of train settings (\\[train] and "
                                                    "\\[train.params]); options given here override it.")] = None,
     param: Annotated[Optional[list[str]], typer.Option(help="Model setting key=value (repeatable), e.g. "
                                                        "--param C=1.0 --param epochs=8.")] = None,
-    threshold: Annotated[Optional[str], typer.Option(help="global | per-tag | fixed: how scores become tags "
-                                                     "\\[default: global, tuned on validation]")] = None,
+    threshold: Annotated[Optional[str], typer.Option(help="global | per-tag | fixed: how scores become tags, "
+                                                     f"tuned on validation \\[default: {D.threshold}]")] = None,
+    optimize: Annotated[Optional[str], typer.Option(help="micro | macro | samples: the F1 the thresholds are "
+                                                    "tuned for (micro: every tag decision alike; macro: every tag "
+                                                    "alike, rare ones too; samples: every text alike) "
+                                                    f"\\[default: {D.optimize}]")] = None,
+    shrink: Annotated[Optional[float], typer.Option(help="With --threshold per-tag: pull each tag's threshold "
+                                                    "toward the global one as if that had this many validation "
+                                                    f"positives (0: plain per-tag) \\[default: {D.shrink:g}]")] = None,
     fixed_threshold: Annotated[Optional[float], typer.Option(help="The threshold of --threshold fixed "
-                                                             "\\[default: 0.25, the 2018 tutorial's]")] = None,
+                                                             f"\\[default: {D.fixed_threshold:g}, the 2018 "
+                                                             "tutorial's]")] = None,
     min_tags: Annotated[Optional[int], typer.Option(help="Give every text at least this many tags "
-                                                    "\\[default: 1]")] = None,
+                                                    f"\\[default: {D.min_tags}]")] = None,
     vectors: Annotated[Optional[str], typer.Option(help="Word2Vec vectors (directory or file) for models "
                                                    "with embeddings.")] = None,
     auxiliary: Annotated[Optional[Path], typer.Option(help="A related prepared dataset to learn from too, at a "
@@ -71,18 +82,18 @@ def train_command(
     auxiliary_tag: Annotated[Optional[str], typer.Option(help="Use only the auxiliary rows carrying this tag, "
                                                          "e.g. python.", show_default=False)] = None,
     auxiliary_weight: Annotated[Optional[float], typer.Option(help="What one auxiliary row counts against one "
-                                                              "training row \\[default: 0.3]")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Random seed \\[default: 13]")] = None,
+                                                              f"training row \\[default: {D.auxiliary_weight:g}]")] = None,
+    seed: Annotated[Optional[int], typer.Option(help=f"Random seed \\[default: {D.seed}]")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it already holds a model.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; print only OUT.")] = False,
 ) -> None:
-    from ..config import TrainConfig
     from ..progress import set_quiet
     from ..training import train
 
     set_quiet(quiet)
     base = run(TrainConfig.from_toml, config) if config else TrainConfig()
-    given = {"model": model, "threshold": threshold, "fixed_threshold": fixed_threshold, "min_tags": min_tags,
+    given = {"model": model, "threshold": threshold, "optimize": optimize, "shrink": shrink,
+             "fixed_threshold": fixed_threshold, "min_tags": min_tags,
              "vectors": vectors, "seed": seed, "auxiliary": auxiliary and str(auxiliary),
              "auxiliary_tag": auxiliary_tag, "auxiliary_weight": auxiliary_weight}
     settings = {**base.to_dict(), **{k: v for k, v in given.items() if v is not None}}

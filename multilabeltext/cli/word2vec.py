@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..config import Word2VecConfig
 from ..errors import ConfigError
 from .common import app, csv_list, fail, run
 
@@ -33,6 +34,7 @@ too) or binary file (.bin); gensim .kv/.model files are pickles and load only wi
   [cyan]multilabeltext word2vec --vectors GoogleNews-vectors-negative300.bin --similar python[/cyan]
 """
 
+W = Word2VecConfig()  # every default shown below is the settings dataclass's
 TRAINING_PANEL = "Training"
 
 
@@ -53,21 +55,21 @@ def word2vec_command(
     config: Annotated[Optional[Path], typer.Option(help="TOML file of word2vec options (a \\[word2vec] table or "
                                                    "top-level keys); options given here override it.",
                                                    rich_help_panel="Configuration")] = None,
-    vector_size: Annotated[Optional[int], typer.Option(help="Dimensions of the vectors \\[default: 150]",
+    vector_size: Annotated[Optional[int], typer.Option(help=f"Dimensions of the vectors \\[default: {W.vector_size}]",
                                                        rich_help_panel=TRAINING_PANEL)] = None,
-    window: Annotated[Optional[int], typer.Option(help="Context words on each side \\[default: 10]",
+    window: Annotated[Optional[int], typer.Option(help=f"Context words on each side \\[default: {W.window}]",
                                                   rich_help_panel=TRAINING_PANEL)] = None,
-    min_count: Annotated[Optional[int], typer.Option(help="Ignore words seen fewer times \\[default: 2]",
+    min_count: Annotated[Optional[int], typer.Option(help=f"Ignore words seen fewer times \\[default: {W.min_count}]",
                                                      rich_help_panel=TRAINING_PANEL)] = None,
-    epochs: Annotated[Optional[int], typer.Option(help="Passes over the corpus, at least: small corpora get more, until 3 million words are seen (up to 30) \\[default: 5]",
+    epochs: Annotated[Optional[int], typer.Option(help=f"Passes over the corpus, at least: small corpora get more, until {W.min_words:,} words are seen (up to {W.max_epochs}) \\[default: {W.epochs}]",
                                                   rich_help_panel=TRAINING_PANEL)] = None,
     workers: Annotated[Optional[int], typer.Option(help="Training threads; 0 = one per core. 1 makes training "
                                                    "reproducible (several threads are not bit for bit) "
-                                                   "\\[default: 0]", rich_help_panel=TRAINING_PANEL)] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Random seed \\[default: 13]",
+                                                   f"\\[default: {W.workers}]", rich_help_panel=TRAINING_PANEL)] = None,
+    seed: Annotated[Optional[int], typer.Option(help=f"Random seed \\[default: {W.seed}]",
                                                 rich_help_panel=TRAINING_PANEL)] = None,
     splits: Annotated[Optional[str], typer.Option(help="Dataset splits to train on, comma-separated: train, "
-                                                  "validation (test is refused) \\[default: train,validation]",
+                                                  f"validation (test is refused) \\[default: {','.join(W.splits)}]",
                                                   rich_help_panel=TRAINING_PANEL)] = None,
     max_vocab: Annotated[Optional[int], typer.Option(help="Keep at most this many words, most frequent first "
                                                      "\\[default: no limit]", rich_help_panel=TRAINING_PANEL)] = None,

@@ -3,7 +3,8 @@
 * the constructor only stores settings (a model-specific ``Config`` dataclass);
 * ``fit(texts, Y, ...)`` learns and returns ``self``; learned state ends in ``_``;
 * ``predict_proba(texts)`` gives scores in [0, 1], shape (n, n_labels); ``predict(texts, threshold=...)``
-  turns them into decisions (thresholds are tuned separately, see :mod:`multilabeltext.thresholds`);
+  turns them into decisions at one threshold (the tuned rule lives in the model directory, see
+  :mod:`multilabeltext.thresholds` and :class:`multilabeltext.modeldir.TrainedModel`);
 * ``fit(..., auxiliary=...)`` adds down-weighted rows from a related labelled source
   (:class:`~multilabeltext.auxiliary.AuxiliaryData`) for the models that can use them
   (``supports_auxiliary``);
@@ -62,12 +63,16 @@ class TagModel:
 
     # --- the contract -------------------------------------------------------------------------------
     def fit(self, texts, Y, *, labels: list[str], validation: tuple[list[str], Any] | None = None,
-            tokenizer: TokenizerConfig | None = None, vectors=None, auxiliary=None) -> TagModel:
+            tokenizer: TokenizerConfig | None = None, vectors=None, auxiliary=None,
+            rule: dict | None = None) -> TagModel:
         """Learn from ``texts`` and their binary label matrix ``Y`` (n, len(labels)); returns ``self``.
 
         ``validation`` (texts, Y) may be used for early stopping; ``vectors`` (gensim KeyedVectors) by
         models with word embeddings; ``tokenizer`` settings are saved with the model and reused by predict;
-        ``auxiliary`` (:class:`~multilabeltext.auxiliary.AuxiliaryData`) extra rows, trained on only.
+        ``auxiliary`` (:class:`~multilabeltext.auxiliary.AuxiliaryData`) extra rows, trained on only;
+        ``rule``: how the decision rule will be tuned afterwards (:meth:`Thresholds.fit
+        <multilabeltext.thresholds.Thresholds.fit>` options, default ``TrainConfig().rule_options()``), for
+        models that tune something of their own under it (the ensemble's weights); kept as ``rule_options_``.
         """
         texts = list(texts)
         Y = np.asarray(Y, dtype=np.float32)
@@ -81,7 +86,7 @@ class TagModel:
         if auxiliary is not None and len(auxiliary.known) != len(labels):
             raise ConfigError(f"the auxiliary data has {len(auxiliary.known)} labels, the model {len(labels)}.",
                               fix="build it over the model's labels (AuxiliaryData.from_tags(labels=...)).")
-        self._start_fit(labels, tokenizer or TokenizerConfig(), vectors)
+        self._start_fit(labels, tokenizer or TokenizerConfig(), vectors, rule)
         self.auxiliary_ = auxiliary
         if validation is not None:
             validation = (list(validation[0]), np.asarray(validation[1], dtype=np.float32))
@@ -99,8 +104,11 @@ class TagModel:
                               fix="use the linear or mlp model (or an ensemble with one), or leave the auxiliary "
                                   "data out.")
 
-    def _start_fit(self, labels: list[str], tokenizer: TokenizerConfig, vectors) -> None:
+    def _start_fit(self, labels: list[str], tokenizer: TokenizerConfig, vectors, rule: dict | None = None) -> None:
         """The state every fit starts from (also an ensemble assembled from fitted members)."""
+        from ..config import TrainConfig
+
+        self.rule_options_ = dict(rule) if rule is not None else TrainConfig().rule_options()
         self.labels_ = list(labels)
         self.tokenizer_config_ = tokenizer
         self.tokenizer_ = Tokenizer(tokenizer)
@@ -125,8 +133,15 @@ class TagModel:
         return np.asarray(self._predict_proba(texts), dtype=np.float32)
 
     def predict(self, texts, threshold: float | np.ndarray = 0.5) -> np.ndarray:
-        """Boolean decisions: ``predict_proba(texts) >= threshold`` (a scalar or one value per label)."""
-        return self.predict_proba(texts) >= np.asarray(threshold, dtype=np.float32)
+        """Boolean decisions ``predict_proba(texts) >= threshold`` (a scalar or one value per label), no tag forced.
+
+        A bare model has no tuned rule; a trained model directory decides with its own
+        (:meth:`multilabeltext.modeldir.TrainedModel.decide`), and both go through
+        :meth:`multilabeltext.thresholds.Thresholds.decide`.
+        """
+        from ..thresholds import Thresholds
+
+        return Thresholds(method="fixed", min_tags=0).decide(self.predict_proba(texts), threshold)
 
     def save(self, directory: str | Path) -> Path:
         """Write the model's own files (settings, labels, weights) into ``directory``."""

@@ -2,7 +2,8 @@
 
 Members are any registered models with their own settings; by default the cross-fitted ``linear`` SVM, the
 ``mlp`` over TF-IDF n-grams and the ``lstm`` over Word2Vec: their errors differ, so the average beats
-each (so-titles, one split: 0.705, 0.696 and 0.681 micro-F1 alone, 0.709 together). The weights are bagged:
+each (bench/README.md has the figures). The weights are tuned under the decision rule the model ships with
+(``fit(rule=...)``, what ``train`` passes; default ``TrainConfig().rule_options()``) and bagged:
 the mean of the best grid weights of 200 bootstrap resamples of the validation rows, which keeps a small
 validation split from picking noise. Each member is saved in its own folder.
 
@@ -92,18 +93,17 @@ class EnsembleModel(TagModel):
         for i, member in enumerate(self._members()):
             status(f"ensemble member {i + 1}/{len(self.config.members)}: {member.name}")
             member.fit(texts, Y, labels=self.labels_, validation=validation, tokenizer=self.tokenizer_config_,
-                       vectors=self.vectors_, auxiliary=self.auxiliary_ if member.supports_auxiliary else None)
+                       vectors=self.vectors_, auxiliary=self.auxiliary_ if member.supports_auxiliary else None,
+                       rule=self.rule_options_)
             self.history_ += [{"member": i, **h} for h in member.history_]
             self.members_.append(member)
         self._weigh(validation)
 
     @classmethod
     def from_members(cls, members: list[TagModel], validation: tuple[list[str], np.ndarray],
-                     config: EnsembleConfig | None = None) -> EnsembleModel:
-        """An ensemble of members already fitted with this ``validation`` split: only the weights are tuned.
-
-        Saves refitting models you have (the benchmark scores each model alone, then their ensemble).
-        """
+                     config: EnsembleConfig | None = None, rule: dict | None = None) -> EnsembleModel:
+        """An ensemble of members already fitted with this ``validation`` split: only the weights are tuned
+        (under ``rule``, as :meth:`fit`), so models fitted in this session are not fitted again."""
         from ..errors import ConfigError
 
         labels = members[0].labels_
@@ -111,7 +111,7 @@ class EnsembleModel(TagModel):
             raise ConfigError("ensemble members must share their labels and have been fitted with a validation split.",
                               fix="fit every member on the same labels with validation=(texts, Y).")
         model = cls(config or EnsembleConfig(members=[{"model": m.name, "params": m.config.to_dict()} for m in members]))
-        model._start_fit(labels, members[0].tokenizer_config_, None)
+        model._start_fit(labels, members[0].tokenizer_config_, None, rule)
         model.history_ = [{"member": i, **h} for i, m in enumerate(members) for h in m.history_]
         model.members_ = list(members)
         validation = (list(validation[0]), np.asarray(validation[1], dtype=np.float32))
@@ -132,15 +132,16 @@ class EnsembleModel(TagModel):
             self.validation_proba_ = sum(w * m.validation_proba_ for w, m in zip(self.weights_, self.members_))
 
     def _tune(self, probas: list[np.ndarray], Y: np.ndarray) -> np.ndarray:
-        """Weights from a simplex grid, chosen by validation micro-F1 (each candidate at its best global threshold).
+        """Weights from a simplex grid, chosen by validation micro-F1 (each candidate under the decision rule the
+        model will ship with, ``rule_options_``, tuned on the same rows).
 
         With ``weight_resamples`` > 0 the choice is bagged: the weights are the mean of the best candidate of
-        each bootstrap resample of the validation rows. On a small split the single best candidate is mostly
-        noise (pythonquestions folds, 80 rows: micro-F1 0.758 with it, 0.767-0.770 bagged; so-titles, 4,040
-        rows: 0.708 -> 0.710). Ties go to the first candidate, the most even one.
+        each bootstrap resample of the validation rows; on a small split the single best candidate is mostly
+        noise (bench/README.md). Ties go to the first candidate, the most even one.
         """
         cfg = self.config
-        return tune_weights(probas, Y, cfg.grid_step(len(probas)), cfg.weight_resamples, cfg.seed)
+        return tune_weights(probas, Y, cfg.grid_step(len(probas)), cfg.weight_resamples, cfg.seed,
+                            rule=self.rule_options_)
 
     def _predict_proba(self, texts):
         """The weighted mean of the members' scores, a chunk of texts at a time: the members share their
@@ -170,12 +171,13 @@ class EnsembleModel(TagModel):
 
 
 def tune_weights(probas: list[np.ndarray], Y: np.ndarray, step: float = 0.05, resamples: int = 200,
-                 seed: int = 0) -> np.ndarray:
-    """Member weights for averaging ``probas``: the simplex-grid candidate with the best micro-F1 (each at its
-    best global threshold), averaged over ``resamples`` bootstrap resamples of the rows (0: best once).
+                 seed: int = 0, *, rule: dict | None = None) -> np.ndarray:
+    """Member weights for averaging ``probas``: the simplex-grid candidate with the best micro-F1 (each under the
+    decision rule ``rule`` tuned on the same rows: :meth:`Thresholds.fit <multilabeltext.thresholds.Thresholds.fit>`
+    options, default ``TrainConfig().rule_options()``, what ``train`` ships), averaged over ``resamples``
+    bootstrap resamples of the rows (0: best once).
 
-    What :class:`EnsembleModel` does with its members' held-out validation scores; public so that scores
-    saved elsewhere (``bench/bench_models.py --save-scores``) can be combined the same way.
+    What :class:`EnsembleModel` does with its members' held-out validation scores, for scores saved elsewhere too.
 
     Example:
         >>> Y = np.array([[1, 0], [0, 1], [1, 0], [0, 1]])
@@ -183,14 +185,16 @@ def tune_weights(probas: list[np.ndarray], Y: np.ndarray, step: float = 0.05, re
         >>> tune_weights([good, 1 - good], Y, step=0.5, resamples=0).tolist()  # the reversed scores get 0
         [1.0, 0.0]
     """
-    from ..thresholds import tune_global
+    from ..config import TrainConfig
+    from ..thresholds import Thresholds
 
+    rule = TrainConfig().rule_options() if rule is None else rule
     candidates = simplex_grid(len(probas), step)
 
     def predictions():
         for w in candidates:
             proba = sum(wi * p for wi, p in zip(w, probas))
-            yield proba >= tune_global(Y, proba)
+            yield Thresholds.fit(Y, proba, **rule).decide(proba)
 
     winners = best_candidates(Y, predictions(), resamples, seed)
     return np.mean([candidates[i] for i in winners], axis=0)

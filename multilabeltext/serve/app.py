@@ -2,19 +2,20 @@
 
 Concurrent ``/predict`` requests are scored together by one :class:`~multilabeltext.serve.batching.MicroBatcher`
 (one model call per batch, in a worker thread); each request then gets its own decisions (its ``threshold``
-and ``top_k``) from :meth:`multilabeltext.predict.Predictor.from_proba`. Bad requests get a 4xx JSON body
+and ``top_k``) from :meth:`multilabeltext.modeldir.TrainedModel.decide` (via
+:meth:`multilabeltext.predict.Predictor.from_proba`). Bad requests get a 4xx JSON body
 (:mod:`multilabeltext.serve.problems`), never a 500.
 
-Example:
-    >>> from fastapi.testclient import TestClient                                   # doctest: +SKIP
-    >>> with TestClient(create_app("models/so-titles-linear")) as client:          # doctest: +SKIP
-    ...     client.post("/predict", json={"text": "merge two dicts", "top_k": 2}).json()
-    {'tags': ['python', 'dictionary'], 'probabilities': {'python': 0.93, 'dictionary': 0.81}}
+Example (needs a trained model directory, so it is not run as a doctest)::
+
+    from fastapi.testclient import TestClient
+    with TestClient(create_app("models/so-titles-linear")) as client:
+        client.post("/predict", json={"text": "merge two dicts", "top_k": 2}).json()
+    # {'tags': ['python', 'dictionary'], 'probabilities': {'python': 0.93, 'dictionary': 0.81}}
 """
 
 # no `from __future__ import annotations` here: FastAPI reads the endpoints' annotations at run time
 import contextlib
-import json
 import os
 import time
 from pathlib import Path
@@ -26,7 +27,8 @@ from .settings import ServeSettings
 DESCRIPTION = """Tags for texts from a trained multilabeltext model.
 
 `POST /predict` takes one text (`{"text": "..."}`) or a batch (`{"texts": ["...", "..."]}`), with optional
-`threshold` (one for all tags; default: the model's tuned thresholds) and `top_k` (how many tag probabilities
+`threshold` (one for all tags; default: the model's tuned thresholds; the model's minimum number of tags per
+text still applies) and `top_k` (how many tag probabilities
 to return; default: all). Concurrent requests are scored together in one model call.
 
 Errors are JSON `{"error", "field", "fix", "details"}`: 400 for a body that is not JSON, 413 for texts or
@@ -58,11 +60,11 @@ def create_app(model_dir: str | Path, settings: ServeSettings | None = None, *, 
 
     settings = settings or ServeSettings()
     predictor = predictor or Predictor(model_dir)
-    bundle = predictor.bundle
-    batcher = MicroBatcher(bundle.predict_proba, max_batch=settings.max_batch, max_wait_ms=settings.max_wait_ms,
+    trained = predictor.model
+    batcher = MicroBatcher(trained.predict_proba, max_batch=settings.max_batch, max_wait_ms=settings.max_wait_ms,
                            max_pending=settings.max_pending)
     started = time.time()
-    model_name = bundle.meta.get("model", "?")
+    model_name = trained.kind
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
@@ -123,8 +125,8 @@ def create_app(model_dir: str | Path, settings: ServeSettings | None = None, *, 
                               "pid": os.getpid(), "uptime_seconds": round(time.time() - started, 3),
                               "pending_texts": batcher.pending, "batching": batcher.stats.to_dict()})
 
-    model_info = {"path": str(bundle.path), "model": model_name, "labels": list(predictor.labels),
-                  "meta": bundle.meta, "thresholds": _thresholds(bundle), "metrics": bundle.metrics,
+    model_info = {"path": str(trained.path), "model": model_name, "labels": list(predictor.labels),
+                  "meta": trained.meta, "thresholds": trained.rule.to_dict(), "metrics": trained.metrics,
                   "serving": {**settings.to_dict(), "max_body_bytes": settings.max_body_bytes}}
 
     @app.get("/model", response_model=ModelResponse, summary="Model metadata, thresholds and metrics")
@@ -137,8 +139,3 @@ def create_app(model_dir: str | Path, settings: ServeSettings | None = None, *, 
                               "openapi": "/openapi.json"})
 
     return app
-
-
-def _thresholds(bundle) -> dict:
-    to_dict = getattr(bundle.thresholds, "to_dict", None)
-    return json.loads(json.dumps(to_dict(), default=str)) if to_dict else {}

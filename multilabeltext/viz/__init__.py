@@ -10,8 +10,9 @@ Nothing heavy is imported here; each module imports plotly, pandas or scikit-lea
 * :mod:`multilabeltext.viz.report`: :func:`~multilabeltext.viz.report.write_report`, one HTML file that
   opens offline (``multilabeltext report --model DIR``).
 
-Example:
-    >>> from multilabeltext.viz.figures import load_model_data, per_tag_scores   # doctest: +SKIP
-    >>> data = load_model_data("models/pyq-linear")                             # doctest: +SKIP
-    >>> per_tag_scores(data.per_tag).show()                                     # doctest: +SKIP
+Example (needs a trained model directory, so it is not run as a doctest)::
+
+    from multilabeltext.viz.figures import load_model_data, per_tag_scores
+    data = load_model_data("models/pyq-linear")
+    per_tag_scores(data.per_tag).show()
 """

@@ -9,12 +9,13 @@ Document vectors, chosen so the map is cheap and shows what the model saw:
 * ``vectors=``: averaged Word2Vec vectors of each question's tokens (the model's saved tokenizer), a view
   independent of the model: topics as the words place them.
 
-Example:
-    >>> from multilabeltext.modeldir import load_model                       # doctest: +SKIP
-    >>> bundle = load_model("models/pyq-linear")                             # doctest: +SKIP
-    >>> predictions = pd.read_parquet("models/pyq-linear/predictions.parquet")  # doctest: +SKIP
-    >>> question_map_frame(bundle, predictions).columns.tolist()             # doctest: +SKIP
-    ['id', 'x', 'y', 'title', 'tags', 'predicted', 'first_tag', 'outcome']
+Example (needs a trained model directory, so it is not run as a doctest)::
+
+    from multilabeltext.modeldir import load_model
+    bundle = load_model("models/pyq-linear")
+    predictions = pd.read_parquet("models/pyq-linear/predictions.parquet")
+    question_map_frame(bundle, predictions).columns.tolist()
+    # ['id', 'x', 'y', 'title', 'tags', 'predicted', 'first_tag', 'outcome']
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ scores, precision-recall curves with the chosen thresholds, F1 against the thres
 models (the ``compare`` models, the 2018 LSTM's predictions, the benchmark's peers), the map of the test
 questions, and the Word2Vec explorer (when vectors are given or the model was trained with them).
 
-Example:
-    >>> write_report("models/pyq-linear", compare=["models/pyq-lstm"],
-    ...              reference_2018=REFERENCE_2018)                          # doctest: +SKIP
-    PosixPath('models/pyq-linear/report.html')
+Example (needs trained model directories, so it is not run as a doctest)::
+
+    write_report("models/pyq-linear", compare=["models/pyq-lstm"], reference_2018=REFERENCE_2018)
+    # PosixPath('models/pyq-linear/report.html')
 """
 
 from __future__ import annotations
@@ -62,12 +62,10 @@ def summary_rows(data) -> list[tuple[str, object]]:
     meta, test = data.meta, data.metrics.get("test") or {}
     dataset = meta.get("dataset") or {}
     splits = dataset.get("splits") or {}
-    t = data.thresholds
-    method = t.get("method")
-    threshold = {"global": f"global {_fmt(t.get('global_'))} (tuned on validation)",
-                 "fixed": f"fixed {_fmt(t.get('fixed'))}",
-                 "per-tag": f"per tag ({min(data.threshold_vector):.2f} to {max(data.threshold_vector):.2f})"
-                 }.get(method, str(method))
+    rule = data.trained.rule
+    threshold = {"global": f"global {_fmt(rule.global_)} (tuned on validation)", "fixed": f"fixed {_fmt(rule.fixed)}",
+                 "per-tag": f"per tag ({min(data.threshold_vector):.2f} to {max(data.threshold_vector):.2f})",
+                 }[rule.method]
     timings = meta.get("timings") or {}
     train = meta.get("train") or {}
     rows = [
@@ -77,7 +75,7 @@ def summary_rows(data) -> list[tuple[str, object]]:
         ("dataset", dataset.get("path", "?")),
         ("rows", ", ".join(f"{k} {v:,}" for k, v in splits.items())),
         ("labels", f"{len(data.labels)}: {', '.join(data.labels[:12])}{' ...' if len(data.labels) > 12 else ''}"),
-        ("thresholds", f"{threshold}; at least {data.min_tags} tag(s) per question"),
+        ("thresholds", f"{threshold}; at least {rule.min_tags} tag(s) per question"),
     ]
     for key, name in (("micro_f1", "test micro-F1"), ("macro_f1", "test macro-F1"), ("samples_f1", "test samples-F1"),
                       ("p_at_1", "test P@1"), ("subset_accuracy", "test exact match")):
@@ -114,9 +112,10 @@ def build_sections(model_dir, *, compare: Sequence = (), vectors=None, reference
     data = fg.load_model_data(model_dir)
     kv = _resolve_vectors(vectors, data.meta)
     where = "all splits of the dataset" if data.dataset is not None else "the test split (dataset not found)"
-    chosen = float(data.thresholds.get("global_") or data.thresholds.get("fixed") or 0.5)
+    rule = data.trained.rule
+    chosen = None if rule.method == "per-tag" else float(rule.vector(1)[0])
     models = fg.comparison_rows(model_dir, compare, reference_2018=reference_2018, bench=bench)
-    frame = question_map_frame(SimpleNamespace(labels=data.labels), data.predictions, method=method)
+    frame = question_map_frame(data.trained, data.predictions, method=method)
     sections = [
         ("tag-frequencies", "Tags", f"How many questions carry each tag ({where}).",
          fg.tag_frequencies(data.tag_counts)),
@@ -134,8 +133,7 @@ def build_sections(model_dir, *, compare: Sequence = (), vectors=None, reference
          fg.precision_recall_curves(data.Y, data.proba, data.labels, data.threshold_vector)),
         ("f1-threshold", "Choosing the threshold", "Test F1 if every tag used the same threshold; the threshold "
          "was tuned on the validation split, so its line need not sit exactly on the test peak.",
-         fg.f1_by_threshold(data.Y, data.proba, chosen=chosen if data.thresholds.get("method") != "per-tag" else None,
-                         min_tags=data.min_tags)),
+         fg.f1_by_threshold(data.Y, data.proba, chosen=chosen, min_tags=rule.min_tags)),
         ("model-comparison", "Models compared", "Headline test metrics. The 2018 LSTM row scores the tutorial's "
          "shipped predictions on the same questions (it has no scores, so no P@1); benchmark rows were measured "
          "with the benchmark protocol's own split, so they compare only roughly.", fg.model_comparison(models)),
@@ -205,8 +203,10 @@ def write_report(model_dir: str | Path, out: str | Path | None = None, *, compar
 
     if method not in METHODS:
         raise ConfigError(f"method must be one of {', '.join(METHODS)}, got {method!r}.", fix="pass --method pca.")
+    from ..modeldir import TrainedModel
     from ..outputs import check_regular_file_target, claim_output, write_text_atomically
 
+    TrainedModel(model_dir)  # a wrong model directory fails before the output is claimed (which creates its folder)
     out = Path(out) if out is not None else Path(model_dir) / "report.html"
     check_regular_file_target(out, looks_like=lambda head: b"<html" in head.lower() or b"<!doctype" in head.lower())
     with claim_output(out, inputs=[model_dir, *compare, vectors, reference_2018, bench], directory=False):

@@ -86,8 +86,11 @@ def test_bagged_weights_are_the_mean_of_each_resample_best(data):
     labels, train, validation, _ = data
     members = [get_model("linear", **WORDS, cross_fit=0).fit(*train, labels=labels, validation=validation),
                get_model("linear", **CHARS, cross_fit=0).fit(*train, labels=labels, validation=validation)]
-    once = EnsembleModel.from_members(members, validation, EnsembleConfig(members=MEMBERS, weight_resamples=0))
-    bagged = EnsembleModel.from_members(members, validation, EnsembleConfig(members=MEMBERS, weight_resamples=40))
+    rule = {"method": "global", "min_tags": 0}  # the rule the reference below applies
+    once = EnsembleModel.from_members(members, validation, EnsembleConfig(members=MEMBERS, weight_resamples=0),
+                                      rule=rule)
+    bagged = EnsembleModel.from_members(members, validation, EnsembleConfig(members=MEMBERS, weight_resamples=40),
+                                        rule=rule)
     grid = simplex_grid(2, 0.05)
     assert any(np.allclose(once.weights_, w) for w in grid)  # one grid point
     probas = [m.validation_proba_ for m in members]
@@ -103,3 +106,25 @@ def test_bagged_weights_are_the_mean_of_each_resample_best(data):
 def test_weight_resamples_must_be_a_whole_number():
     with pytest.raises(ConfigError, match="weight_resamples"):
         EnsembleConfig(weight_resamples=-1)
+
+
+def test_weights_are_tuned_under_the_rule_the_model_ships_with(data):
+    """Each weight candidate is judged with the decision rule train() will tune (default: global, min 1 tag)."""
+    from multilabeltext.config import TrainConfig
+    from multilabeltext.models.ensemble import tune_weights
+    from multilabeltext.thresholds import Thresholds
+
+    labels, train, validation, _ = data
+    members = [get_model("linear", **WORDS, cross_fit=0).fit(*train, labels=labels, validation=validation),
+               get_model("linear", **CHARS, cross_fit=0).fit(*train, labels=labels, validation=validation)]
+    ensemble = EnsembleModel.from_members(members, validation, EnsembleConfig(members=MEMBERS, weight_resamples=0))
+    assert ensemble.rule_options_ == TrainConfig().rule_options() and ensemble.rule_options_["min_tags"] == 1
+    probas, Y = [m.validation_proba_ for m in members], validation[1]
+    grid = simplex_grid(2, 0.05)
+    decided = []
+    for w in grid:
+        p = sum(wi * q for wi, q in zip(w, probas))
+        decided.append(Thresholds.fit(Y, p, method="global", min_tags=1).decide(p))
+    np.testing.assert_allclose(ensemble.weights_, grid[int(best_candidates(Y, decided)[0])], atol=1e-6)
+    per_tag = tune_weights(probas, Y, 0.05, 0, rule={"method": "per-tag", "min_tags": 1})
+    assert per_tag.shape == (2,) and per_tag.sum() == pytest.approx(1.0)

@@ -1,18 +1,19 @@
 """A model directory loaded once for the dashboard, and what follows from any per-tag threshold vector.
 
 Everything the callbacks show is computed here with plain numpy, so it is testable without a browser:
-decisions (:func:`multilabeltext.thresholds.apply`, with the model's ``min_tags``), live metrics
+decisions (:meth:`multilabeltext.modeldir.TrainedModel.decide`, with the model's ``min_tags``), live metrics
 (:func:`multilabeltext.metrics.evaluate` and :func:`~multilabeltext.metrics.per_tag`), the table rows with
 their false positives and false negatives, and a pasted question's tags and the words that drove them
 (:func:`multilabeltext.explain.explain`). For ~5,000 test rows and 100 tags a threshold change costs
 tens of milliseconds.
 
-Example:
-    >>> data = DashboardData.load("models/pyq-linear")                         # doctest: +SKIP
-    >>> round(data.metrics(data.saved_thresholds)["micro_f1"], 4)              # doctest: +SKIP
-    0.7589
-    >>> data.table_rows(data.saved_thresholds)[0]["false_pos"]                 # doctest: +SKIP
-    ''
+Example (needs a trained model directory, so it is not run as a doctest)::
+
+    data = DashboardData.load("models/pyq-linear")
+    round(data.metrics(data.saved_thresholds)["micro_f1"], 4)
+    # 0.7589
+    data.table_rows(data.saved_thresholds)[0]["false_pos"]
+    # ''
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-
-from ...errors import DatasetFormatError
 
 SUMMARY = ("micro_precision", "micro_recall", "micro_f1", "macro_precision", "macro_recall", "macro_f1",
            "samples_f1")
@@ -40,8 +39,8 @@ class DashboardData:
     """The test predictions of a model directory as matrices, plus the loaded model for new questions.
 
     Attributes:
-        path: the model directory.
-        bundle: the loaded model (:class:`~multilabeltext.modeldir.ModelBundle`).
+        path: the model directory; ``trained``: its :class:`~multilabeltext.modeldir.TrainedModel` (weights
+            loaded), which decides every tag shown here.
         labels: label names, score-column order.
         ids, titles, texts: per test row (``titles`` is a short one-line title for the table and map).
         Y: true tags, (rows, labels) bool; ``proba``: the saved scores, (rows, labels).
@@ -49,7 +48,7 @@ class DashboardData:
     """
 
     path: Path
-    bundle: object
+    trained: object
     labels: list[str]
     ids: list[str]
     titles: list[str]
@@ -63,37 +62,16 @@ class DashboardData:
 
     @classmethod
     def load(cls, model_dir: str | Path) -> DashboardData:
-        """Load ``model_dir`` (``load_model`` checks it) and its ``predictions.parquet`` test rows."""
-        import pandas as pd
-
-        from ...metrics import binarize
+        """Load ``model_dir`` (checked by :class:`~multilabeltext.modeldir.TrainedModel`) and its test rows."""
         from ...modeldir import load_model
         from ..projection import short_title
 
-        model_dir = Path(model_dir)
-        bundle = load_model(model_dir)
-        path = model_dir / "predictions.parquet"
-        if not path.is_file():
-            raise DatasetFormatError("the model directory has no test predictions (predictions.parquet).",
-                                     path=model_dir, fix="train the model again on a dataset with a test split: "
-                                                         "multilabeltext train DATASET --out DIR --force.")
-        predictions = pd.read_parquet(path)
-        labels = list(bundle.labels)
-        if len(predictions):
-            proba = np.stack([np.asarray(p, dtype=np.float32) for p in predictions["proba"]])
-        else:
-            proba = np.zeros((0, len(labels)), dtype=np.float32)
-        if proba.shape[1] != len(labels):
-            raise DatasetFormatError(f"predictions.parquet holds {proba.shape[1]} scores per row but the model "
-                                     f"has {len(labels)} labels.", path=path,
-                                     fix="train the model again; the directory was changed after training.")
-        gold = [list(t) for t in predictions["tags"]]
-        texts = predictions["text"].astype(str).tolist()
-        return cls(path=model_dir, bundle=bundle, labels=labels, ids=predictions["id"].astype(str).tolist(),
-                   titles=[short_title(t) for t in texts], texts=texts, gold=gold,
-                   Y=binarize(gold, labels).astype(bool) if gold else np.zeros((0, len(labels)), dtype=bool),
-                   proba=proba, saved_thresholds=bundle.thresholds.vector(len(labels)),
-                   min_tags=bundle.thresholds.min_tags, predictions=predictions)
+        trained = load_model(model_dir)
+        test = trained.test
+        return cls(path=Path(model_dir), trained=trained, labels=list(trained.labels), ids=test.ids,
+                   titles=[short_title(t) for t in test.texts], texts=test.texts, gold=test.gold, Y=test.Y,
+                   proba=test.proba, saved_thresholds=trained.rule.vector(len(trained.labels)),
+                   min_tags=trained.rule.min_tags, predictions=test.frame)
 
     # ------------------------------------------------------------------------------------------ thresholds
 
@@ -108,12 +86,9 @@ class DashboardData:
         return self.saved_thresholds.copy() if values is None else threshold_vector(values, len(self.labels))
 
     def decide(self, thresholds) -> np.ndarray:
-        """Predicted tags of the test rows for ``thresholds`` (with the model's ``min_tags`` rule)."""
-        from ...thresholds import apply
-
-        if not self.n_rows:
-            return np.zeros_like(self.Y)
-        return apply(self.proba, self.thresholds(thresholds), min_tags=self.min_tags)
+        """Predicted tags of the test rows for ``thresholds`` (:meth:`TrainedModel.decide
+        <multilabeltext.modeldir.TrainedModel.decide>`: the model's rule, its ``min_tags`` kept)."""
+        return self.trained.decide(self.proba, self.thresholds(thresholds)).matrix
 
     def metrics(self, thresholds) -> dict:
         """:func:`multilabeltext.metrics.evaluate` of the test rows decided with ``thresholds``."""
@@ -188,7 +163,7 @@ class DashboardData:
         if method not in cache:
             from ..projection import question_map_frame
 
-            cache[method] = question_map_frame(self.bundle, self.predictions, method=method)
+            cache[method] = question_map_frame(self.trained, self.predictions, method=method)
         return cache[method]
 
     # ----------------------------------------------------------------------------------------- a question
@@ -201,13 +176,12 @@ class DashboardData:
         each word occurrence's contribution to the best tag, for colouring the text).
         """
         from ...explain import explain
-        from ...thresholds import apply
 
         t = self.thresholds(thresholds)
-        exp = explain(self.bundle, text)
-        decided = apply(exp.proba[None, :], t, min_tags=self.min_tags)[0]
+        exp = explain(self.trained, text)
+        decisions = self.trained.decide(exp.proba[None, :], t)
+        decided, predicted = decisions.matrix[0], decisions.tags[0]
         top = exp.top_tags(k)
-        predicted = [self.labels[j] for j in np.argsort(-exp.proba, kind="stable") if decided[j]]
         column = {label: j for j, label in enumerate(self.labels)}
         tags = [{"tag": tag, "probability": p, "predicted": bool(decided[column[tag]]),
                  "threshold": round(float(t[column[tag]]), 4),
@@ -222,11 +196,10 @@ class DashboardData:
     @cached_property
     def description(self) -> dict:
         """Model name, kind, dataset and the threshold rule, for the page header."""
-        meta = self.bundle.meta
+        meta = self.trained.meta
         dataset = meta.get("dataset") or {}
-        t = self.bundle.thresholds
-        rule = {"fixed": f"fixed {t.fixed:g}", "global": f"global {t.global_:g}" if t.global_ is not None else "global",
-                "per-tag": "per tag"}.get(t.method, t.method)
+        t = self.trained.rule
+        rule = "per tag" if t.method == "per-tag" else t.describe().split(",")[0]
         return {"name": self.path.resolve().name, "model": meta.get("model", "?"),
                 "dataset": dataset.get("path") or dataset.get("name") or "", "rows": self.n_rows,
                 "labels": len(self.labels), "thresholds": rule, "min_tags": self.min_tags,

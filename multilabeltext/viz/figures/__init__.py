@@ -18,10 +18,11 @@ question_map               the test questions in 2-D, coloured by tag, errors ma
 word_neighbours            Word2Vec nearest neighbours in 2-D                        words
 ========================== ========================================================= ==============
 
-Example:
-    >>> data = load_model_data("models/pyq-linear")                         # doctest: +SKIP
-    >>> tag_frequencies(data.tag_counts).show()                              # doctest: +SKIP
-    >>> precision_recall_curves(data.Y, data.proba, data.labels, data.threshold_vector).show()  # doctest: +SKIP
+Example (needs a trained model directory, so it is not run as a doctest)::
+
+    data = load_model_data("models/pyq-linear")
+    tag_frequencies(data.tag_counts).show()
+    precision_recall_curves(data.Y, data.proba, data.labels, data.threshold_vector).show()
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ _EXPORTS = {
     "ModelData": "loader",
     "load_model_data": "loader",
     "comparison_rows": "loader",
-    "bench_rows": "loader",
+    "external_rows": "loader",
 }
 
 __all__ = list(_EXPORTS)

@@ -118,14 +118,14 @@ def f1_scores_by_threshold(Y, proba, grid, *, min_tags: int = 0) -> dict[str, np
         [0.8, 1.0]
     """
     from ...metrics import as_label_matrix, as_scores
-    from ...thresholds import apply
+    from ...thresholds import Thresholds
 
     Y = as_label_matrix(Y, "Y")
     S = as_scores(proba, shape=Y.shape)
     present = Y.any(axis=0)
     micro, macro = [], []
     for t in grid:
-        P = apply(S, float(t), min_tags=min_tags)
+        P = Thresholds(method="fixed", fixed=float(t), min_tags=min_tags).decide(S)
         tp, n_pred, n_true = (Y & P).sum(0), P.sum(0), Y.sum(0)
         micro.append(2 * tp.sum() / max(n_pred.sum() + n_true.sum(), 1))
         f1 = np.divide(2 * tp, n_pred + n_true, out=np.zeros(len(tp)), where=(n_pred + n_true) > 0)
