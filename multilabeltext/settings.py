@@ -81,7 +81,7 @@ class Settings:
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"not valid TOML: {exc}.", path=path,
                               fix="compare with multilabeltext/defaults/*.toml.") from None
-        stages = {"prepare", "train", "word2vec", "serve", "evaluate", "report", "dashboard"}
+        stages = {"prepare", "train", "word2vec", "serve", "evaluate", "report", "dashboard", cls.section} - {""}
         tables = sorted(k for k in data if k in stages and isinstance(data[k], dict))
         if cls.section and cls.section in tables:  # one file may hold every stage's table: take ours
             data = data[cls.section]
