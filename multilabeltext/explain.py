@@ -109,7 +109,7 @@ def _without(text: str, spans: list[tuple[int, int, str]], word: str) -> str:
 def explain(model, text: str, *, max_words: int = MAX_WORDS) -> Explanation:
     """Score ``text`` and each occlusion of one distinct word with ``model`` in one batch; see the module doc.
 
-    ``model`` is anything with ``predict_proba(texts)`` and labels: a :class:`~multilabeltext.modeldir.ModelBundle`
+    ``model`` is anything with ``predict_proba(texts)`` and labels: a :class:`~multilabeltext.modeldir.TrainedModel`
     (``.labels``) or a fitted :class:`~multilabeltext.models.base.TagModel` (``.labels_``). Only the first
     ``max_words`` distinct words are occluded (the rest get contribution 0).
 
