@@ -1,7 +1,8 @@
 """The README as a newcomer follows it: every ```bash block runs, in order, from a fresh copy of the checkout.
 
 The way sqlite-utils tests its docs, but by running them: the checkout's files (tracked and new, as
-``git ls-files`` lists them, with their modification times) are copied to a temporary directory with
+``git ls-files`` lists them, with their modification times; committed there in a new git repository, as a
+clone has one) are copied to a temporary directory with
 ``../shared`` beside it (a link to the real ``../shared``) and ``.venv`` linked to this checkout's
 environment, then each ```bash block of README.md runs there with ``bash -euo pipefail``, from the
 copy's root, in README order, so later blocks use what ``make run`` and earlier blocks wrote. A block
@@ -116,12 +117,17 @@ def _listed_files(root: Path) -> list[str]:
 
 
 def fresh_copy(work: Path) -> Path:
-    """A copy of the checkout (what a fresh clone holds, plus new files) in ``work/repo``, ``../shared`` beside it."""
+    """A copy of the checkout (what a fresh clone holds, plus new files, committed in a new git repository) in
+    ``work/repo``, with ``../shared`` beside it."""
     repo = work / "repo"
     for name in _listed_files(REPO):
         target = repo / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, target)
+    # a git repository, as a clone is (the README builds a wheel from git+file://$PWD), its files committed
+    git = ["git", "-c", "user.name=readme-test", "-c", "user.email=readme-test@localhost", "-c", "commit.gpgsign=false"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "README test copy"]):
+        subprocess.run([*git, *command], cwd=repo, check=True, capture_output=True)
     (work / "shared").symlink_to(DATASETS.parent.resolve(), target_is_directory=True)
     (repo / ".venv").symlink_to((REPO / ".venv").resolve(), target_is_directory=True)
     return repo
