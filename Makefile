@@ -18,7 +18,7 @@ run: install prepare-samples  ## install, then the whole flow on the real sample
 	$(MLT) train data/pythonquestions-sample --out models/pythonquestions-linear --force --quiet \
 	    --auxiliary data/so-titles --auxiliary-tag python
 	$(MLT) evaluate models/pythonquestions-lstm models/pythonquestions-linear --reference-2018 $(PYQ) --no-per-tag
-	$(MLT) report --model models/pythonquestions-lstm --compare models/pythonquestions-linear \
+	$(MLT) report models/pythonquestions-lstm --compare models/pythonquestions-linear \
 	    --reference-2018 $(PYQ) --bench bench/results/models-summary.json
 	@echo "Done: open models/pythonquestions-lstm/report.html in a browser (it works offline)."
 

@@ -230,6 +230,9 @@ def test_readme_commands_use_the_venv_and_name_real_files():
     assert len(blocks) >= 10
     bare = [(b.line, line) for b in blocks for line in command_lines(b.code) if BARE_COMMAND.search(line)]
     assert not bare, f"write these as .venv/bin/...: {bare}"
+    deprecated = [(b.line, line) for b in blocks for line in command_lines(b.code)
+                  if re.search(r"multilabeltext\s+(report|dashboard|serve)\s+--model\b", line)]
+    assert not deprecated, f"the model directory comes first now (--model is deprecated): {deprecated}"
     for path in sorted(set(re.findall(r"\.\./shared/datasets/[\w./-]+\w", text))):
         assert (REPO / path).exists(), f"README.md names {path}, which is not there"
     setup = [command_lines(b.code) for b in blocks if b.section.startswith("Setup")]

@@ -63,7 +63,7 @@ def server(model):
     port = _free_port()
     python = REPO / ".venv" / "bin" / "python"
     proc = subprocess.Popen([str(python if python.exists() else "python"), "-m", "multilabeltext", "dashboard",
-                             "--model", str(model), "--port", str(port)], cwd=REPO, stdout=subprocess.PIPE,
+                             str(model), "--port", str(port)], cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env={**os.environ, **CLI_ENV})
     try:
         first = proc.stdout.readline()  # printed before serving starts

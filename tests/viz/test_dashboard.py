@@ -220,7 +220,7 @@ def test_serves_on_localhost_and_prints_the_url(viz_linear):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([str(REPO / ".venv" / "bin" / "python"), "-m", "multilabeltext", "dashboard", "--model",
+    proc = subprocess.Popen([str(REPO / ".venv" / "bin" / "python"), "-m", "multilabeltext", "dashboard",
                              str(viz_linear), "--port", str(port)], cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env={**os.environ, **CLI_ENV})
     try:
