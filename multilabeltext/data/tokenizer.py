@@ -118,6 +118,16 @@ class Tokenizer:
         # each piece's tokens, computed once per distinct piece and then looked up; the loop runs in C
         return list(chain.from_iterable(map(tokens_of.__getitem__, pieces)))
 
+    def remember(self, words) -> None:
+        """Learn in advance the pieces that are plain words (a loaded model's vocabulary), so the first texts
+        a freshly loaded model scores do not pay for working them out; their tokens are what they would be."""
+        pieces = self._pieces
+        for word in words:
+            if len(pieces) >= _CACHE_LIMIT:
+                break
+            if word not in pieces and word.isalnum():
+                pieces[word] = () if word in self._stop or len(word) < self.config.min_length else (word,)
+
     def piece_tokens(self, piece: str) -> tuple[str, ...]:
         """The tokens of one piece of a text (the characters between two separators), stopwords removed."""
         if piece.isalnum():

@@ -145,6 +145,8 @@ class TfidfFeatures:
     def load(cls, settings: TfidfSettings, tokenizer, directory: Path) -> TfidfFeatures:
         saved = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
         features = cls(settings, tokenizer, saved)
+        if hasattr(tokenizer, "remember") and saved.get("word"):
+            tokenizer.remember(term for term in saved["word"] if " " not in term)  # the unigrams
         for kind, vec in features.vectorizers.items():
             vec.fit([""])  # a fixed vocabulary: fit only validates it; the learned idf is restored below
             vec.idf_ = np.load(directory / f"idf_{kind}.npy", allow_pickle=False)

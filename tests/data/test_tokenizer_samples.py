@@ -74,3 +74,15 @@ def test_lone_surrogate_and_cache_limit(monkeypatch):
     for word in ["alpha", "beta", "gamma", "delta", "epsilon"]:
         assert tokenizer(f"{word} x.y") == [word, "x.y"]
     assert len(tokenizer._pieces) <= 5
+
+
+def test_remembered_words_give_the_same_tokens():
+    from multilabeltext.data.tokenizer import clear_caches
+
+    text = "The numpy arrays and the pandas frames, it's x.y and C++"
+    config = TokenizerConfig(min_length=2)
+    expected = reference(text, config)
+    clear_caches()
+    tokenizer = Tokenizer(config)
+    tokenizer.remember(["numpy", "the", "x", "c++", "frames"])
+    assert tokenizer(text) == expected == ["numpy", "arrays", "pandas", "frames", "x.y", "c++"]
