@@ -15,7 +15,7 @@ WORKFLOW_HELP = """
 dataset: manifest.json, labels.json, train/validation/test.parquet (a few MB for 1,000 questions).
 
   2. Upload the [bold]OUT directory[/bold], not the raw dump: copy the folder to Google Drive (e.g. My \
-Drive/multilabeltext/pyq), or zip it ([cyan]cd data && zip -r pyq.zip pyq[/cyan]) and upload and unzip it on Colab.
+Drive/multilabeltext/pyq), or zip it ([cyan]cd data && python -m zipfile -c pyq.zip pyq[/cyan]) and upload and unzip it on Colab.
 
   3. On Colab: open multilabeltext.ipynb, choose a GPU runtime, set DATA in its parameter cell to the folder \
 (/content/drive/MyDrive/multilabeltext/pyq: the notebook mounts Drive; or /content/pyq) and run all. Its \

@@ -23,7 +23,8 @@ from conftest import PYQ_SAMPLE, REPO, run_python
 from nbclient import NotebookClient
 
 NOTEBOOK = REPO / "multilabeltext.ipynb"
-TIMEOUT = 600  # seconds per cell, and the limit for the whole notebook (it takes ~2-4 minutes on 2 cores)
+TIMEOUT = 600  # seconds per cell (the whole notebook takes ~2-4 minutes on 2 idle cores)
+WHOLE = 1200  # the limit for the whole notebook: 570 s were measured under a load average of ~20
 
 
 def test_notebook_is_committed_without_outputs():
@@ -86,7 +87,7 @@ def test_notebook_runs_outside_the_checkout_on_an_uploaded_dataset_directory(tmp
     assert model["device"]["device"] == "CPU" and model["device"]["lstm_kernel"] == "generic"
     assert json.loads((work / "lstm" / "history.json").read_text())[-1]["stopped"]
     assert json.loads((work / "lstm" / "metrics.json").read_text())["test"]["micro_f1"] > 0.5
-    assert seconds < TIMEOUT
+    assert seconds < WHOLE
 
 
 @pytest.mark.parametrize("script", ["scripts/make_notebook.py"])
