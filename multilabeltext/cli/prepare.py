@@ -101,6 +101,13 @@ def prepare_command(
                                         rich_help_panel="Output")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary; print only OUT.",
                                         rich_help_panel="Output")] = False,
+    engine: Annotated[str, typer.Option(help="embedded (this process) | spark (Apache Spark: the full dump on a "
+                                        "cluster; needs multilabeltext[spark]; splits by a hash of the id)",
+                                        rich_help_panel="Engine")] = "embedded",
+    spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL with --engine spark \\[default: "
+                                                        "local[*], or spark-submit's]", rich_help_panel="Engine")] = None,
+    spark_conf: Annotated[Optional[list[str]], typer.Option(help="Spark setting key=value (repeatable), e.g. "
+                                                            "spark.executor.memory=4g", rich_help_panel="Engine")] = None,
 ) -> None:
     from ..data.prepare import prepare
     from ..progress import set_quiet
@@ -118,7 +125,16 @@ def prepare_command(
     given = {k: v for k, v in given.items() if v is not None}
     base = run(PrepareConfig.from_toml, config) if config else PrepareConfig()
     settings = run(lambda: PrepareConfig.from_dict({**base.to_dict(), **given}, source="the command line"))
-    result = run(prepare, inputs, out, settings, force=force)
+    if engine == "spark":
+        from ..spark.prepare import prepare_spark
+        from ..spark.session import parse_conf
+
+        conf = run(parse_conf, spark_conf)
+        result = run(prepare_spark, inputs, out, settings, force=force, master=spark_master, spark_conf=conf)
+    elif engine == "embedded":
+        result = run(prepare, inputs, out, settings, force=force)
+    else:
+        fail(MultilabeltextError(f"--engine must be embedded or spark, got {engine!r}.", fix="pass --engine spark."))
     if quiet:
         print(result.out)
         return

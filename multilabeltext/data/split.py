@@ -89,16 +89,19 @@ def iterative_split(label_sets: Sequence[Iterable[str]], ratios: Sequence[float]
 
 
 def _fill_gaps(assigned: np.ndarray, rows_labels: list[list[int]], rows_by_label: list[list[int]],
-               counts: np.ndarray, active: list[int]) -> None:
+               counts: np.ndarray, active: list[int], have: np.ndarray | None = None) -> None:
     """Move single rows so that every tag with enough rows appears in every part, rarest tags first.
 
     A row moves only from the part holding most of the tag, and only if that part keeps at least one row
-    of each of the row's tags; so a repair never opens a new gap.
+    of each of the row's tags; so a repair never opens a new gap. ``have`` (tags x parts row counts) is
+    computed from the rows unless given: a distributed engine passes the counts over all rows and only
+    the rows of the tags with a gap (see ``multilabeltext.spark.split``).
     """
-    have = np.zeros((len(rows_by_label), int(max(active)) + 1), dtype=np.int64)
-    for r, labels in enumerate(rows_labels):
-        for li in labels:
-            have[li, assigned[r]] += 1
+    if have is None:
+        have = np.zeros((len(rows_by_label), int(max(active)) + 1), dtype=np.int64)
+        for r, labels in enumerate(rows_labels):
+            for li in labels:
+                have[li, assigned[r]] += 1
     for li in np.argsort(counts, kind="stable").tolist():
         if counts[li] < len(active):
             continue

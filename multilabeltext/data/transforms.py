@@ -36,11 +36,16 @@ def clean_answers(answers: pd.DataFrame, *, html: bool = True, drop_code: bool =
     return out[out["body"] != ""]
 
 
-def question_keys(questions: pd.DataFrame, fields: Sequence[str]) -> list[int]:
-    """Hash of the question's own text fields, for dropping identical questions (stable within one run)."""
+def question_key_texts(questions: pd.DataFrame, fields: Sequence[str]) -> list[str]:
+    """The question's own text fields that make two questions identical (title and/or body), as one string."""
     title = questions["title"] if "title" in fields else ""
     body = questions["body"] if "body" in fields or "title" not in fields else ""
-    return [hash(t) for t in (title + "\x00" + body).tolist()] if len(questions) else []
+    return (title + "\x00" + body).tolist() if len(questions) else []
+
+
+def question_keys(questions: pd.DataFrame, fields: Sequence[str]) -> list[int]:
+    """Hash of :func:`question_key_texts`, for dropping identical questions (stable within one process only)."""
+    return [hash(t) for t in question_key_texts(questions, fields)]
 
 
 def build_texts(questions: pd.DataFrame, answers: pd.DataFrame | None, *, fields: Sequence[str],

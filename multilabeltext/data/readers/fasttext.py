@@ -52,14 +52,14 @@ class FastTextSource(Source):
                         bad = exc.object[exc.start:exc.start + 1].hex()
                         raise EncodingError(path, self.encoding, f"byte 0x{bad} is not valid {self.encoding}",
                                             line=number) from None
-                    words = line.split()
-                    if not words:
+                    parsed = parse_line(line)
+                    if parsed is None:
                         continue
-                    labels = [w[len(PREFIX):].lower() for w in words if w.startswith(PREFIX) and len(w) > len(PREFIX)]
+                    text, labels = parsed
                     labelled += bool(labels)
                     ids.append(external_id or self.row_id(path, number))
-                    texts.append(" ".join(w for w in words if not w.startswith(PREFIX)))
-                    tags.append(list(dict.fromkeys(labels)))
+                    texts.append(text)
+                    tags.append(labels)
                     self.stats.questions += 1
                     if len(ids) >= BATCH_ROWS:
                         yield RawBatch(questions_frame(ids, [""] * len(ids), texts, tags), bytes_read=consumed)
@@ -72,3 +72,17 @@ class FastTextSource(Source):
                                       path=path, fix="choose another --format (e.g. table) or add __label__ tags.")
         id_bytes = id_path.stat().st_size if id_path else 0
         yield RawBatch(questions_frame(ids, [""] * len(ids), texts, tags), bytes_read=consumed + id_bytes)
+
+
+def parse_line(line: str) -> tuple[str, list[str]] | None:
+    """Text and labels of one line (a pure function); None for a blank line.
+
+    Example:
+        >>> parse_line("__label__baking __label__Bread Why does dough rise?")
+        ('Why does dough rise?', ['baking', 'bread'])
+    """
+    words = line.split()
+    if not words:
+        return None
+    labels = [w[len(PREFIX):].lower() for w in words if w.startswith(PREFIX) and len(w) > len(PREFIX)]
+    return " ".join(w for w in words if not w.startswith(PREFIX)), list(dict.fromkeys(labels))

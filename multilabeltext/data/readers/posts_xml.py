@@ -91,14 +91,24 @@ class PostsXmlSource(Source):
     def _parse_line(self, line: str, path, number: int) -> list[dict[str, str]]:
         """Attributes of the ``<row>`` element(s) on one line (several if a file has no line breaks)."""
         try:
-            if line.count("<row") == 1 and line.endswith("/>"):
-                return [ET.fromstring(line).attrib]
-            text = line.removesuffix("</posts>")
-            return [el.attrib for el in ET.fromstring(f"<rows>{text}</rows>") if el.tag == "row"]
+            return parse_line(line)
         except ET.ParseError as exc:
             self.stats.skip_malformed(f"{path.name}:{number}", f"not a well-formed <row/> element ({exc})",
                                       self.config.strict, path, number)
             return []
+
+
+def parse_line(line: str) -> list[dict[str, str]]:
+    """Attributes of the ``<row>`` element(s) on one stripped line (a pure function; raises ``ET.ParseError``).
+
+    Example:
+        >>> parse_line('<row Id="1" PostTypeId="1" Tags="|a|" />')
+        [{'Id': '1', 'PostTypeId': '1', 'Tags': '|a|'}]
+    """
+    if line.count("<row") == 1 and line.endswith("/>"):
+        return [ET.fromstring(line).attrib]
+    text = line.removesuffix("</posts>")
+    return [el.attrib for el in ET.fromstring(f"<rows>{text}</rows>") if el.tag == "row"]
 
 
 def _int(value: str | None) -> int:

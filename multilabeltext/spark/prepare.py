@@ -1,0 +1,529 @@
+"""``prepare --engine spark``: the embedded ``prepare`` stage on Apache Spark, writing the same dataset directory.
+
+The flow (each Python step an embedded pure batch function run through ``mapInPandas``):
+
+1. read and parse every file (:mod:`.readers`); count questions, answers, other posts, malformed rows;
+   number questions in source order from each partition's counts (``row``, as the embedded engine does);
+2. clean titles and bodies (``transforms.clean_questions``) and answers (``transforms.clean_answers``),
+   spread over all cores; drop identical questions (a window over ``transforms.question_key_texts``,
+   the first in source order stays); count tags (a group-by) and choose them (``tags.select_tags``);
+3. join answers to their question by ``ParentId`` (a shuffle; best score first, then source order;
+   ``--max-answers``), build texts (``transforms.build_texts``), restrict tags (``tags.filter_tags``),
+   drop rows left empty or untagged;
+4. split by a hash of the id with the seed, then repair the rare tags (:mod:`.split`);
+5. Spark writes each split as part files into a temporary sibling of ``--out``; the driver joins them
+   into ``train/validation/test.parquet`` (the embedded layout and schema), writes ``labels.json`` and
+   ``manifest.json``, and renames the directory into place only when everything succeeded.
+
+``--out`` must be a local path of the driver (in local mode, or a mount every executor also sees).
+
+Example:
+    >>> from multilabeltext.config import PrepareConfig
+    >>> prepare_spark(["../shared/datasets/stackexchange-samples/beer_se_AaronNie_Posts.xml"],
+    ...               "/tmp/mlt-doctest-beer-spark", PrepareConfig(top_n=5), force=True)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from ..config import SPLITS, PrepareConfig
+from ..errors import ConfigError, EmptyDatasetError, MalformedInputError, MultilabeltextError
+from ..progress import status
+from .readers import SparkSource, display_name, is_uri, plan_source, read_parsed
+
+
+def prepare_spark(inputs: list[str | Path], out: str | Path, config: PrepareConfig | None = None, *,
+                  force: bool = False, master: str | None = None, spark_conf: dict[str, str] | None = None):
+    """Like :func:`multilabeltext.data.prepare.prepare`, on Spark; returns the same ``PrepareResult``."""
+    from ..data import dataset as ds
+    from ..data.prepare import PrepareResult
+    from .session import get_session
+
+    config = config or PrepareConfig()
+    if not inputs:
+        raise ConfigError("no input file given.", fix="pass the dump's file(s), e.g. Questions.csv or Posts.xml.")
+    if is_uri(str(out)):
+        raise ConfigError("--out must be a local directory (the dataset directory every command reads).",
+                          path=str(out), fix="write to a local path or a mounted shared filesystem.")
+    source = plan_source([str(p) for p in inputs], config)  # missing files/columns: before Spark starts
+    if config.split == "column" and source.format_name != "table":
+        raise ConfigError(f"--split column needs a table input with a split column; {source.format_name} "
+                          "sources carry no split.", fix="use --split iterative.")
+    with ds.atomic_directory(out, force=force) as tmp:
+        status("Starting Spark")
+        spark = get_session(master, spark_conf)
+        try:
+            manifest_parts = _run(spark, source, config, tmp)
+        except MultilabeltextError:
+            raise
+        except Exception as exc:  # a Spark job failure that is not a user error: short, no JVM stack trace
+            raise MultilabeltextError(f"the Spark job failed: {_first_line(exc)}",
+                                      fix="rerun with the embedded engine to see whether the input is at fault, "
+                                          "or check the executors' logs.") from None
+        counts, label_table, kept_labels, files = manifest_parts
+        if config.tutorial_artifacts:
+            from ..data.prepare import _write_tutorial_artifacts
+
+            _write_tutorial_artifacts(tmp, kept_labels, config, jobs=1)
+        ds.write_json(tmp / ds.LABELS, kept_labels)
+        manifest = _manifest(source, config, counts, label_table, files, tmp, kept_labels, spark)
+        ds.write_json(tmp / ds.MANIFEST, manifest)
+        shutil.rmtree(tmp / "_spark", ignore_errors=True)
+    return PrepareResult(out=Path(out), manifest=manifest, counts=manifest["counts"], labels=kept_labels)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    for line in text.splitlines():
+        if "Error:" in line or "Exception:" in line:
+            return line.strip()[:400]
+    return text.splitlines()[0][:400] if text else type(exc).__name__
+
+
+def _run(spark, source: SparkSource, config: PrepareConfig, tmp: Path):
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    counts: Counter = Counter()
+    parsed = read_parsed(spark, source, config).persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        status(f"Reading {source.format_name} on Spark ({spark.sparkContext.defaultParallelism} cores)")
+        summary = parsed.filter(F.col("kind") != "p").groupBy("kind").count().collect()
+        parts = parsed.filter(F.col("kind") == "p").select("pid", "file", "local", "qlocal", "score", "note") \
+            .orderBy("pid").collect()
+        by_kind = {r["kind"]: r["count"] for r in summary}
+        offsets = _offsets(parts)
+        _check_read(source, config, parsed, by_kind, parts, offsets, counts)
+        questions, answers = _questions_answers(spark, parsed, source, config, offsets)
+        return _rest(spark, source, config, questions, answers, counts, tmp)
+    finally:
+        parsed.unpersist()
+
+
+def _offsets(parts) -> dict:
+    """Per partition: questions before it (global row), and records/questions before it within its file."""
+    row, per_file = 0, {}
+    out = {"row": {}, "file_local": {}, "file_q": {}}
+    for p in parts:
+        file_local, file_q = per_file.get(p["file"], (0, 0))
+        out["row"][p["pid"]] = row
+        out["file_local"][p["pid"]] = file_local
+        out["file_q"][p["pid"]] = file_q
+        row += p["qlocal"]
+        per_file[p["file"]] = (file_local + p["local"], file_q + p["qlocal"])
+    return out
+
+
+def _lookup(mapping: dict, column: str):
+    """A column expression: ``mapping[column]`` for a small dict of ints (partition offsets)."""
+    from pyspark.sql import functions as F
+
+    if not mapping:
+        return F.lit(0).cast("long")
+    pairs = [x for k, v in sorted(mapping.items()) for x in (F.lit(int(k)), F.lit(int(v)).cast("long"))]
+    return F.element_at(F.create_map(*pairs), F.col(column))
+
+
+def _check_read(source, config, parsed, by_kind, parts, offsets, counts) -> None:
+    from pyspark.sql import functions as F
+
+    counts.update(questions_read=by_kind.get("q", 0), answers_read=by_kind.get("a", 0),
+                  other_posts=by_kind.get("o", 0), malformed=by_kind.get("m", 0))
+    examples = []
+    if by_kind.get("m"):
+        rows = parsed.filter(F.col("kind") == "m").orderBy("pid", "local").limit(5).collect()
+        for r in rows:
+            plan = source.plans[r["file"]]
+            line = offsets["file_local"][r["pid"]] + r["local"] + 1 if plan.reader == "text" else None
+            where = f"{display_name(plan.path)}:{line}" if line else display_name(plan.path)
+            examples.append((plan.path, line, f"{where}: {r['note']}"))
+    counts["malformed_examples"] = [e[2] for e in examples]
+    if config.strict and examples:
+        path, line, text = examples[0]
+        raise MalformedInputError(f"malformed row: {text.split(': ', 1)[1]}", path=path, line=line,
+                                  fix="repair the row, or leave out --strict to skip such rows with a count.")
+    for index, plan in enumerate(source.plans):
+        mine = [p for p in parts if p["file"] == index]
+        if plan.role == "xml" and not sum(p["score"] for p in mine):
+            raise MalformedInputError("no <row .../> elements found: this is not a Stack Exchange Posts.xml dump.",
+                                      path=plan.path, fix="pass the dump's Posts.xml, or choose another --format.")
+    if source.format_name == "fasttext":
+        from ..data.readers.fasttext import PREFIX
+
+        labelled = parsed.filter((F.col("kind") == "q") & (F.size("tags") > 0)).select("file").distinct().collect()
+        done = {r["file"] for r in labelled}
+        for index, plan in enumerate(source.plans):
+            if plan.role == "fasttext" and index not in done and any(
+                    p["qlocal"] for p in parts if p["file"] == index):
+                raise MalformedInputError(f"no line has a {PREFIX} label: this is not a fastText supervised file.",
+                                          path=plan.path,
+                                          fix="choose another --format (e.g. table) or add __label__ tags.")
+    if counts["questions_read"] == 0:
+        raise EmptyDatasetError("no questions found in the input.", path=source.plans[0].path,
+                                fix="check the file and --format (Posts files need PostTypeId=1 rows).")
+
+
+def _questions_answers(spark, parsed, source: SparkSource, config: PrepareConfig, offsets):
+    """Questions (id, title, body, tags, split, row) and answers (parent_id, body, score, pid, local)."""
+    from pyspark.sql import functions as F
+
+    q = parsed.filter(F.col("kind") == "q").withColumn("row", _lookup(offsets["row"], "pid") + F.col("qlocal"))
+    if source.id_from is not None:
+        local = "qlocal" if source.id_from == "question" else "local"
+        base = "file_q" if source.id_from == "question" else "file_local"
+        number = (_lookup(offsets[base], "pid") + F.col(local) + 1).cast("string")
+        names = F.element_at(F.create_map(*[x for i, p in enumerate(source.plans)
+                                            for x in (F.lit(i), F.lit(display_name(p.path)))]), F.col("file"))
+        fallback = F.concat(names, F.lit(":"), number) if source.n_inputs > 1 else number
+        if source.format_name == "fasttext":
+            q = _fasttext_ids(parsed, source, q, offsets, fallback)
+        else:
+            q = q.withColumn("id", F.coalesce(F.col("id"), fallback))
+    if source.format_name == "kaggle":
+        q = _kaggle_tags(parsed, q)
+    q = q.select("id", "title", "body", "tags", "split", "row")
+    answers = None
+    if "answers" in config.fields and config.max_answers != 0:
+        answers = parsed.filter((F.col("kind") == "a") & F.col("parent_id").isNotNull()) \
+            .select("parent_id", "body", "score", "pid", "local")
+    return q, answers
+
+
+def _fasttext_ids(parsed, source, q, offsets, fallback):
+    """Ids from the ``.id`` file beside a fastText file, line for line; line numbers where there is none."""
+    from pyspark.sql import functions as F
+
+    line = _lookup(offsets["file_local"], "pid") + F.col("local")
+    text_file = {i: p.options["of"] for i, p in enumerate(source.plans) if p.role == "fasttext-ids"}
+    q = q.withColumn("_line", line)
+    if not text_file:
+        return q.withColumn("id", fallback).drop("_line")
+    ids = parsed.filter(F.col("kind") == "i").select(
+        _lookup(text_file, "file").cast("int").alias("_of"), line.alias("_idline"), F.col("id").alias("_ext"))
+    q = q.join(ids, (q["file"] == ids["_of"]) & (q["_line"] == ids["_idline"]), "left")
+    ext = F.when(F.col("_ext") != "", F.col("_ext"))
+    return q.withColumn("id", F.coalesce(ext, fallback)).drop("_line", "_of", "_idline", "_ext")
+
+
+def _kaggle_tags(parsed, q):
+    """Tags.csv (or Tags.csv + PostTags.csv) rows grouped per question, in file order (a join by Id)."""
+    from pyspark.sql import functions as F
+
+    t = parsed.filter(F.col("kind") == "t").select("id", "pid", "local", F.col("note").alias("tag"))
+    names = parsed.filter(F.col("kind") == "n").select(F.col("id").alias("tag_id"), F.col("note").alias("name"))
+    links = parsed.filter(F.col("kind") == "r").select("id", "pid", "local", F.col("parent_id").alias("tag_id"))
+    named = links.join(names.dropDuplicates(["tag_id"]), "tag_id").select("id", "pid", "local",
+                                                                           F.lower("name").alias("tag"))
+    tags = t.unionByName(named).groupBy("id").agg(
+        F.transform(F.array_sort(F.collect_list(F.struct("pid", "local", "tag"))), lambda s: s["tag"]).alias("_tags"))
+    q = q.drop("tags").join(tags, "id", "left")
+    return q.withColumn("tags", F.coalesce(F.col("_tags"), F.array().cast("array<string>"))).drop("_tags")
+
+
+def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers, counts: Counter, tmp: Path):
+    from pyspark import StorageLevel
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from ..data.tags import select_tags
+
+    n_parts = max(spark.sparkContext.defaultParallelism * 4, 8)
+    html, drop_code, fields = source.html, config.drop_code, tuple(config.fields)
+
+    def clean_q(batches):
+        from ..data.transforms import clean_questions, question_key_texts
+
+        for df in batches:
+            df = clean_questions(df, html=html, drop_code=drop_code)
+            df["dkey"] = question_key_texts(df, fields)
+            yield df
+
+    q_schema = "id string, title string, body string, tags array<string>, split string, row long, dkey string"
+    q = questions.repartition(n_parts).mapInPandas(clean_q, q_schema)
+    if config.dedupe:
+        first = Window.partitionBy("dkey").orderBy("row")
+        q = q.withColumn("_n", F.row_number().over(first))
+    else:
+        q = q.withColumn("_n", F.lit(1))
+    q = q.persist(StorageLevel.MEMORY_AND_DISK)
+    status("Cleaning, de-duplicating, counting tags")
+    counts["duplicates"] = q.filter(F.col("_n") > 1).count()
+    q = q.filter(F.col("_n") == 1).drop("_n", "dkey")
+    tag_counts = {r["tag"]: r["count"] for r in
+                  q.select(F.explode("tags").alias("tag")).groupBy("tag").count().collect()}
+    kept_labels = select_tags(tag_counts, top_n=config.top_n, exclude=config.exclude_tags,
+                              min_count=config.min_tag_count) if tag_counts else []
+    if not kept_labels:
+        raise EmptyDatasetError(
+            f"no tags to learn: the {counts['questions_read']} question(s) read carry no tags"
+            + (" that qualify" if tag_counts else "") + ".", path=source.plans[0].path,
+            fix="check the label column (--label-column) or lower --min-tag-count / shorten --exclude-tag.")
+    joined = _join_answers(q, answers, config, html, drop_code, counts)
+    keep = frozenset(kept_labels)
+
+    def build(batches):
+        import pandas as pd
+
+        from ..data.tags import filter_tags
+        from ..data.transforms import build_texts
+
+        for df in batches:
+            has = df["_answers"].notna()
+            a = pd.DataFrame({"parent_id": df["id"][has], "body": df["_answers"][has], "score": 0})
+            df = build_texts(df.drop(columns=["_answers"]), a if len(a) else None, fields=fields, max_answers=None)
+            df["tags"] = filter_tags(df["tags"], keep)
+            df["drop"] = ""
+            df.loc[[len(t) == 0 for t in df["tags"]], "drop"] = "no_kept_tag"
+            df.loc[(df["text"] == "").to_numpy(), "drop"] = "empty_text"
+            yield df[["id", "text", "tags", "split", "row", "drop"]]
+
+    rows = joined.mapInPandas(build, "id string, text string, tags array<string>, split string, row long, "
+                                     "drop string").persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        status("Joining answers, building texts, filtering tags")
+        dropped = {r["drop"]: r["count"] for r in rows.groupBy("drop").count().collect()}
+        counts["empty_text"] = dropped.get("empty_text", 0)
+        counts["no_kept_tag"] = dropped.get("no_kept_tag", 0)
+        counts["kept"] = dropped.get("", 0)
+        if counts["kept"] == 0:
+            raise EmptyDatasetError(
+                f"no rows left: {counts['empty_text']} had no text after cleaning, {counts['no_kept_tag']} had none "
+                f"of the {len(kept_labels)} kept tags, {counts['duplicates']} were duplicates.",
+                path=source.plans[0].path,
+                fix="check the text column(s) and --fields (empty texts), --top-n, --exclude-tag, --min-tag-count.")
+        kept = rows.filter(F.col("drop") == "").drop("drop")
+        kept, label_table = _split(spark, kept, config, kept_labels, source, counts["kept"])
+        files = _write(kept, tmp)
+    finally:
+        rows.unpersist()
+        q.unpersist()
+    return counts, label_table, kept_labels, files
+
+
+def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool, counts: Counter):
+    """Questions with an ``_answers`` column: their answers' cleaned bodies, best score first, joined by spaces."""
+    from pyspark.sql import functions as F
+
+    if answers is None:
+        return q.withColumn("_answers", F.lit(None).cast("string"))
+
+    def clean_a(batches):
+        from ..data.transforms import clean_answers
+
+        for df in batches:
+            yield clean_answers(df, html=html, drop_code=drop_code)
+
+    a = answers.repartition(max(q.rdd.getNumPartitions(), 8)).mapInPandas(
+        clean_a, "parent_id string, body string, score long, pid int, local long")
+    ids = q.select(F.col("id").alias("parent_id"))
+    a = a.join(ids.distinct().withColumn("_has", F.lit(True)), "parent_id", "left")
+    per_parent = a.groupBy("parent_id").agg(
+        F.first("_has", ignorenulls=True).alias("_has"), F.count("*").alias("_n"),
+        F.array_sort(F.collect_list(F.struct((-F.col("score")).alias("s"), "pid", "local", "body"))).alias("_a"))
+    per_parent = per_parent.persist()
+    stats = per_parent.groupBy(F.col("_has").isNotNull().alias("has")).agg(
+        F.sum("_n").alias("n"), F.sum(F.least(F.col("_n"), F.lit(config.max_answers or 2 ** 31)))
+        .alias("capped")).collect()
+    for r in stats:
+        if r["has"]:
+            counts["answers_joined"] = int(r["capped"] if config.max_answers is not None else r["n"])
+        else:
+            counts["answers_orphaned"] = int(r["n"])
+    if stats:  # the embedded engine counts both as soon as there are answers
+        counts.setdefault("answers_joined", 0)
+        counts.setdefault("answers_orphaned", 0)
+    chosen = F.col("_a") if config.max_answers is None else F.slice("_a", 1, config.max_answers)
+    texts = per_parent.filter(F.col("_has").isNotNull()).select(
+        F.col("parent_id").alias("id"), F.array_join(F.transform(chosen, lambda s: s["body"]), " ").alias("_answers"))
+    return q.join(texts, "id", "left")
+
+
+def _split(spark, kept, config: PrepareConfig, labels: list[str], source: SparkSource, counts_kept: int):
+    """A ``split`` column (hash + rare-tag repair, the data's own, or all train) and the per-tag counts."""
+    from pyspark.sql import functions as F
+
+    if config.split == "none":
+        kept = kept.withColumn("split", F.lit("train"))
+    elif config.split == "column":
+        from ..data.split import normalize_split_names
+
+        values = [r["split"] for r in kept.select("split").distinct().collect()]
+        names = normalize_split_names(values, source=source.plans[0].path, column=config.split_column or "split")
+        mapping = [x for v, n in zip(values, names) if v is not None for x in (F.lit(v), F.lit(n))]
+        kept = kept.withColumn("split", F.element_at(F.create_map(*mapping), F.col("split")))
+    else:
+        kept = _hash_split(kept, config, labels, counts_kept)
+    have = _have(kept, labels)
+    table = [{"tag": t, "count": int(have[i].sum()), **{s: int(have[i, j]) for j, s in enumerate(SPLITS)}}
+             for i, t in enumerate(labels)]
+    return kept, sorted(table, key=lambda r: (-r["count"], r["tag"]))
+
+
+def _hash_split(kept, config: PrepareConfig, labels: list[str], n: int):
+    """Rows dealt to the parts in the order of their hash key, exact sizes; then the rare-tag repair."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    from .split import boundaries, gap_tags, hash_keys, repair
+
+    ratios, seed = tuple(config.split_ratios), config.seed
+    status(f"Splitting by a hash of the id ({'/'.join(f'{r:g}' for r in ratios)}, seed {seed}), "
+           "then repairing rare tags")
+
+    def keyed(batches):
+        for df in batches:
+            df["_h"] = hash_keys(df["id"].tolist(), seed)
+            yield df
+
+    schema = "id string, text string, tags array<string>, split string, row long, _h long"
+    kept = kept.select("id", "text", "tags", "split", "row").mapInPandas(keyed, schema).persist(StorageLevel.MEMORY_AND_DISK)
+    cuts = [_kth(kept, k, n) for k in boundaries(n, ratios)]
+    part = F.lit(len(SPLITS) - 1)
+    for j in reversed(range(len(cuts))):
+        part = F.when(_before(cuts[j]), F.lit(j)).otherwise(part)
+    kept = kept.withColumn("_p", part)
+    have = _have(kept.withColumn("split", F.element_at(F.array(*map(F.lit, SPLITS)), F.col("_p") + 1)), labels)
+    active = [j for j, r in enumerate(ratios) if r > 0]
+    gaps = gap_tags(have, labels, active)
+    moves: dict[int, int] = {}
+    if gaps:
+        rows = kept.filter(F.arrays_overlap("tags", F.array(*[F.lit(t) for t in gaps]))) \
+            .select("row", "tags", "_p").orderBy("row").collect()
+        parts_of = {r["row"]: r["_p"] for r in rows}
+        moves = repair([(r["row"], list(r["tags"]), r["_p"]) for r in rows], have, labels, active)
+        flows = Counter((parts_of[r], p) for r, p in moves.items())
+        index = {t: i for i, t in enumerate(labels)}
+        for (donor, receiver), k in sorted(flows.items()):  # as many rows back, none leaving a tag without rows
+            back = kept.filter((F.col("_p") == receiver) & ~F.col("row").isin(list(moves)))
+            candidates = back.orderBy(F.col("_h").desc(), F.col("row").desc()).limit(max(50 * k, 1000)) \
+                .select("row", "tags").collect()
+            chosen = 0
+            for r in candidates:
+                tags = [index[t] for t in r["tags"]]
+                if chosen == k:
+                    break
+                if all(have[t, receiver] >= 2 for t in tags):
+                    moves[r["row"]] = donor
+                    have[tags, receiver] -= 1
+                    have[tags, donor] += 1
+                    chosen += 1
+        status(f"Rare-tag repair: {len(gaps)} tag(s) missed a part; {len(moves)} row(s) moved (some back, "
+               "to keep the sizes)")
+    part = F.col("_p")
+    for target in sorted(set(moves.values())):
+        rows_to = [r for r, p in moves.items() if p == target]
+        part = F.when(F.col("row").isin(rows_to), F.lit(target)).otherwise(part)
+    split = F.element_at(F.array(*map(F.lit, SPLITS)), part + 1)
+    return kept.withColumn("split", split).drop("_h", "_p")
+
+
+def _kth(kept, k: int, n: int):
+    """The (key, row) of the row at rank ``k`` in (key, row) order, from a histogram of the keys; None past the end."""
+    from pyspark.sql import functions as F
+
+    if k >= n:
+        return None
+    shift = 63 - 16
+    hist = sorted((r["b"], r["count"]) for r in
+                  kept.groupBy(F.shiftright("_h", shift).alias("b")).count().collect())
+    seen = 0
+    for b, c in hist:
+        if seen + c > k:
+            rows = kept.filter(F.shiftright("_h", shift) == b).select("_h", "row").orderBy("_h", "row") \
+                .limit(k - seen + 1).collect()
+            return rows[-1]["_h"], rows[-1]["row"]
+        seen += c
+    return None
+
+
+def _before(cut):
+    """Rows before ``cut`` in (key, row) order (all rows when there is no cut)."""
+    from pyspark.sql import functions as F
+
+    if cut is None:
+        return F.lit(True)
+    h, r = cut
+    return (F.col("_h") < F.lit(h)) | ((F.col("_h") == F.lit(h)) & (F.col("row") < F.lit(r)))
+
+
+def _have(kept, labels: list[str]) -> np.ndarray:
+    """Rows per tag and part (tags x 3), by a group-by."""
+    from pyspark.sql import functions as F
+
+    index = {t: i for i, t in enumerate(labels)}
+    have = np.zeros((len(labels), len(SPLITS)), dtype=np.int64)
+    for r in kept.select(F.explode("tags").alias("tag"), "split").groupBy("tag", "split").count().collect():
+        have[index[r["tag"]], SPLITS.index(r["split"])] = r["count"]
+    return have
+
+
+def _write(kept, tmp: Path) -> dict:
+    """Spark writes part files per split (in source order); the driver joins them into one Parquet file each."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ..data import dataset as ds
+    from ..data.prepare import ROW_SCHEMA
+
+    staging = tmp / "_spark"
+    status("Writing splits")
+    kept.select("id", "text", "tags", "split", "row").orderBy("row").write.mode("overwrite") \
+        .partitionBy("split").parquet(staging.resolve().as_uri())
+    files = {}
+    for s in SPLITS:
+        parts = sorted((staging / f"split={s}").glob("part-*.parquet"))
+        rows = 0
+        with pq.ParquetWriter(ds.split_file(tmp, s), ROW_SCHEMA, compression="zstd") as writer:
+            for part in parts:
+                table = pq.read_table(part)
+                table = pa.table({"id": table["id"], "text": table["text"],
+                                  "tags": table["tags"].cast(pa.list_(pa.string())),
+                                  "split": pa.array([s] * table.num_rows, pa.string()), "row": table["row"]},
+                                 schema=ROW_SCHEMA)
+                writer.write_table(table)
+                rows += table.num_rows
+        files[f"{s}.parquet"] = {"rows": rows, "sha256": ds.sha256_file(ds.split_file(tmp, s))}
+    return files
+
+
+def _manifest(source: SparkSource, config: PrepareConfig, counts: Counter, label_table, files, tmp: Path,
+              labels: list[str], spark) -> dict:
+    import datetime as dt
+    import platform
+
+    from .. import __version__
+    from ..data import dataset as ds
+
+    split_rows = {s: files[f"{s}.parquet"]["rows"] for s in SPLITS}
+    if config.tutorial_artifacts:
+        for name in ("labels.npy", "classes.json", "ids.json", "sentences.jsonl"):
+            files[f"tutorial/{name}"] = {"sha256": ds.sha256_file(tmp / "tutorial" / name)}
+    files["labels.json"] = {"sha256": ds.sha256_file(tmp / ds.LABELS)}
+    described = []
+    for plan in source.plans:
+        entry = {"path": plan.path}
+        if not is_uri(plan.path):
+            entry.update(bytes=Path(plan.path).stat().st_size, sha256=ds.sha256_file(plan.path))
+        described.append(entry)
+    return {
+        "format": ds.FORMAT_NAME,
+        "format_version": ds.FORMAT_VERSION,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "multilabeltext_version": __version__,
+        "python": platform.python_version(),
+        "engine": {"name": "spark", "spark_version": spark.version, "master": spark.sparkContext.master,
+                   "split": "hash of id with the seed, then a rare-tag repair" if config.split == "iterative"
+                   else config.split},
+        "source": {"format": source.format_name, "encoding": source.encoding, "html": source.html,
+                   "files": described},
+        "options": config.to_dict(),
+        "tokenizer": config.tokenizer.to_dict(),
+        "counts": {**dict(counts), "splits": split_rows, "labels": len(labels)},
+        "labels": label_table,
+        "files": files,
+    }

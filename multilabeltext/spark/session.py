@@ -1,0 +1,119 @@
+"""The SparkSession the Spark engine runs on, with the checks that turn a broken setup into a clear message.
+
+``--spark-master`` (default ``local[*]``) and ``--spark-conf key=value`` go to the builder; the Python
+workers always run this interpreter (``spark.pyspark.python``), so they import the same packages.
+
+Example:
+    >>> parse_conf(["spark.sql.shuffle.partitions=8"])
+    {'spark.sql.shuffle.partitions': '8'}
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+
+from ..errors import ConfigError, MultilabeltextError
+
+INSTALL_FIX = "pip install 'multilabeltext[spark]'   (or: pip install -r requirements-spark.txt)"
+JAVA_FIX = "apt-get install -y openjdk-17-jre-headless   (Spark 4 needs Java 17 or newer; or set JAVA_HOME)"
+MIN_JAVA = 17
+# a local session: no UI, driver on the loopback, few shuffle partitions (small data, 2-core machines)
+LOCAL_DEFAULTS = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.driver.host": "127.0.0.1",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.sql.shuffle.partitions": "8",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.session.timeZone": "UTC",
+}
+
+
+class SparkSetupError(MultilabeltextError):
+    """Spark cannot run here: pyspark or Java is missing, too old, or the session did not start."""
+
+
+def parse_conf(pairs: list[str] | None) -> dict[str, str]:
+    """``key=value`` strings (``--spark-conf``) as a dict; raises :class:`ConfigError` for a malformed one."""
+    conf = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--spark-conf expects key=value, got {pair!r}.",
+                              fix="pass e.g. --spark-conf spark.executor.memory=4g")
+        conf[key.strip()] = value.strip()
+    return conf
+
+
+def java_version(java: str | None = None) -> int | None:
+    """Major version of the ``java`` Spark would start (JAVA_HOME's, else the one on PATH), or None."""
+    if java is None:
+        home = os.environ.get("JAVA_HOME")
+        java = os.path.join(home, "bin", "java") if home else shutil.which("java")
+    if not java or not os.path.exists(java):
+        return None
+    try:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not match:
+        return None
+    major = int(match.group(1))
+    return int(match.group(2) or 0) if major == 1 else major  # "1.8.0" is Java 8
+
+
+def check_environment() -> None:
+    """Raise :class:`SparkSetupError` with the fix when pyspark or a recent enough Java is missing."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise SparkSetupError("--engine spark needs pyspark, which is not installed.", fix=INSTALL_FIX) from None
+    version = java_version()
+    if version is None:
+        raise SparkSetupError("--engine spark needs Java (Spark runs on the JVM), and no java was found "
+                              "(JAVA_HOME or PATH).", fix=JAVA_FIX)
+    if version < MIN_JAVA:
+        raise SparkSetupError(f"--engine spark needs Java {MIN_JAVA} or newer, found Java {version}.", fix=JAVA_FIX)
+
+
+def get_session(master: str | None = None, conf: dict[str, str] | None = None, app_name: str = "multilabeltext"):
+    """The active SparkSession, or a new one on ``master`` with ``conf`` (checked first: pyspark, Java).
+
+    Under ``spark-submit`` the master and conf given there win (the session already exists, or the
+    builder picks them up from the submit); ``local`` masters get :data:`LOCAL_DEFAULTS`.
+    """
+    check_environment()
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
+    warnings.filterwarnings("ignore", message=".*PySpark does not yet fully support pandas.*")
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    builder = SparkSession.builder.appName(app_name)
+    submitted = "SPARK_SUBMIT_OPTS" in os.environ or os.environ.get("PYSPARK_GATEWAY_PORT")
+    if master or not submitted:
+        master = master or "local[*]"
+        builder = builder.master(master)
+        if master.startswith("local"):
+            for key, value in LOCAL_DEFAULTS.items():
+                builder = builder.config(key, value)
+    builder = builder.config("spark.pyspark.python", os.environ["PYSPARK_PYTHON"])
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # py4j / JVM start-up failures have many types
+        raise SparkSetupError(f"the Spark session did not start: {str(exc).splitlines()[0][:300]}",
+                              fix="check --spark-master and --spark-conf; for a local run "
+                                  f"use --spark-master 'local[*]'. {JAVA_FIX}") from None
+    # a failed task's JVM stack trace is not for the user (the library raises its own short error)
+    session.sparkContext.setLogLevel("FATAL" if session.sparkContext.master.startswith("local") else "ERROR")
+    return session
