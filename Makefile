@@ -6,7 +6,7 @@ DATASETS ?= ../shared/datasets
 SAMPLES := $(DATASETS)/stackexchange-samples
 PREPARE := $(BIN)/multilabeltext prepare --force
 
-.PHONY: run install prepare-samples test bench lint clean
+.PHONY: run install install-spark prepare-samples test bench lint clean
 
 PYQ := $(DATASETS)/pythonquestions-sample/predictions_for_plotly.csv
 MLT := TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/multilabeltext
@@ -29,6 +29,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+install-spark: install  ## the optional Spark engine (pyspark, pinned in requirements-spark.txt; needs Java 17+)
+	$(BIN)/pip install --quiet -r requirements-spark.txt
 
 prepare-samples: install  ## the real samples under $(DATASETS) -> dataset directories under data/
 	$(PREPARE) $(DATASETS)/pythonquestions-sample/predictions_for_plotly.csv --out data/pythonquestions-sample \

@@ -232,7 +232,11 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
 
     from ..data.tags import select_tags
 
-    n_parts = max(spark.sparkContext.defaultParallelism * 4, 8)
+    cores = spark.sparkContext.defaultParallelism
+    local_bytes = sum(p.stat().st_size for p in source.local_files)
+    remote = len(source.local_files) < len(source.plans)
+    # tasks for cleaning: ~32 MB of input each, at least one per core (small inputs: few tasks, less overhead)
+    n_parts = cores * 4 if remote else min(max(-(-local_bytes // (32 << 20)), cores), cores * 4)
     html, drop_code, fields = source.html, config.drop_code, tuple(config.fields)
 
     def clean_q(batches):
@@ -263,7 +267,7 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
             f"no tags to learn: the {counts['questions_read']} question(s) read carry no tags"
             + (" that qualify" if tag_counts else "") + ".", path=source.plans[0].path,
             fix="check the label column (--label-column) or lower --min-tag-count / shorten --exclude-tag.")
-    joined = _join_answers(q, answers, config, html, drop_code, counts)
+    joined = _join_answers(q, answers, config, html, drop_code, counts, n_parts)
     keep = frozenset(kept_labels)
 
     def build(batches):
@@ -305,7 +309,7 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
     return counts, label_table, kept_labels, files
 
 
-def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool, counts: Counter):
+def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool, counts: Counter, n_parts: int):
     """Questions with an ``_answers`` column: their answers' cleaned bodies, best score first, joined by spaces."""
     from pyspark.sql import functions as F
 
@@ -318,7 +322,7 @@ def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool
         for df in batches:
             yield clean_answers(df, html=html, drop_code=drop_code)
 
-    a = answers.repartition(max(q.rdd.getNumPartitions(), 8)).mapInPandas(
+    a = answers.repartition(n_parts).mapInPandas(
         clean_a, "parent_id string, body string, score long, pid int, local long")
     ids = q.select(F.col("id").alias("parent_id"))
     a = a.join(ids.distinct().withColumn("_has", F.lit(True)), "parent_id", "left")

@@ -89,7 +89,9 @@ def get_session(master: str | None = None, conf: dict[str, str] | None = None, a
     builder picks them up from the submit); ``local`` masters get :data:`LOCAL_DEFAULTS`.
     """
     check_environment()
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    submitted = bool(os.environ.get("PYSPARK_GATEWAY_PORT"))  # set by spark-submit for a Python driver
+    if not submitted:  # local: the workers run this interpreter (else: `No module named 'pyarrow'`)
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
     warnings.filterwarnings("ignore", message=".*PySpark does not yet fully support pandas.*")
     from pyspark.sql import SparkSession
@@ -98,14 +100,14 @@ def get_session(master: str | None = None, conf: dict[str, str] | None = None, a
     if active is not None:
         return active
     builder = SparkSession.builder.appName(app_name)
-    submitted = "SPARK_SUBMIT_OPTS" in os.environ or os.environ.get("PYSPARK_GATEWAY_PORT")
     if master or not submitted:
         master = master or "local[*]"
         builder = builder.master(master)
         if master.startswith("local"):
             for key, value in LOCAL_DEFAULTS.items():
                 builder = builder.config(key, value)
-    builder = builder.config("spark.pyspark.python", os.environ["PYSPARK_PYTHON"])
+    if os.environ.get("PYSPARK_PYTHON"):
+        builder = builder.config("spark.pyspark.python", os.environ["PYSPARK_PYTHON"])
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
     try:
