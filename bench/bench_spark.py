@@ -131,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--engines", default="embedded,spark", help="which engines to run (comma-separated)")
     args = parser.parse_args(argv)
     scales = [float(s) for s in args.scales.split(",")]
     result = {"benchmark": "prepare, embedded vs Spark, Kaggle dump (synthetic, real texts)",
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         meta = make_kaggle_dump.ensure_dump(dump, seed=args.seed, scale=scale)
         run = {"scale": scale, "input_bytes": meta["total_bytes"], "questions": meta["counts"]["questions"],
                "answers": meta["counts"]["answers"]}
-        for engine in ("embedded", "spark"):
+        for engine in args.engines.split(","):
             tmp = Path(tempfile.mkdtemp(prefix="mlt-bench-spark-"))
             load = os.getloadavg()[0]
             figures = measure(prepare_cmd(dump / "Questions.csv", tmp / "out", engine, args.master))
@@ -163,22 +164,24 @@ def main(argv: list[str] | None = None) -> int:
             run[engine] = figures
             print(f"scale {scale:g} {engine}: {figures['seconds']} s wall, {figures['cpu_seconds']} s CPU, "
                   f"{figures['peak_rss_mb']} MiB peak (load {load:.1f})", flush=True)
-        run["spark_over_embedded"] = round(run["spark"]["seconds"] / run["embedded"]["seconds"], 2)
-        run["spark_minus_startup_over_embedded"] = round(
-            (run["spark"]["seconds"] - start["seconds"]) / run["embedded"]["seconds"], 2)
+        if "spark" in run and "embedded" in run:
+            run["spark_over_embedded"] = round(run["spark"]["seconds"] / run["embedded"]["seconds"], 2)
+            run["spark_minus_startup_over_embedded"] = round(
+                (run["spark"]["seconds"] - start["seconds"]) / run["embedded"]["seconds"], 2)
+            run["spark_cpu_over_embedded_cpu"] = round(run["spark"]["cpu_seconds"] / run["embedded"]["cpu_seconds"], 2)
         result["runs"].append(run)
         args.results.parent.mkdir(parents=True, exist_ok=True)
         args.results.write_text(json.dumps(result, indent=2) + "\n")
     runs = {r["scale"]: r for r in result["runs"]}
     lo, hi = min(runs), max(runs)
-    if hi > lo:
+    if hi > lo and all(e in runs[s] for s in (lo, hi) for e in ("embedded", "spark")):
         factor = hi / lo
         result["growth"] = {"scales": [lo, hi], "size_factor": factor, **{
             e: {"time": round(runs[hi][e]["seconds"] / runs[lo][e]["seconds"], 2),
                 "peak_memory": round(runs[hi][e]["peak_rss_mb"] / runs[lo][e]["peak_rss_mb"], 2)}
             for e in ("embedded", "spark")}}
     biggest = runs[hi]
-    if biggest["spark"]["returncode"] == 0:
+    if "spark" in biggest and biggest["spark"]["returncode"] == 0:
         result["estimate_full_dump"] = estimate(biggest["spark"], start, biggest["input_bytes"], 2)
     args.results.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: result[k] for k in ("growth", "estimate_full_dump") if k in result}, indent=2))

@@ -41,8 +41,6 @@ def prepare_spark(inputs: list[str | Path], out: str | Path, config: PrepareConf
                   force: bool = False, master: str | None = None, spark_conf: dict[str, str] | None = None):
     """Like :func:`multilabeltext.data.prepare.prepare`, on Spark; returns the same ``PrepareResult``."""
     from ..data import dataset as ds
-    from ..data.prepare import PrepareResult
-    from .session import get_session
 
     config = config or PrepareConfig()
     if not inputs:
@@ -50,6 +48,18 @@ def prepare_spark(inputs: list[str | Path], out: str | Path, config: PrepareConf
     if is_uri(str(out)):
         raise ConfigError("--out must be a local directory (the dataset directory every command reads).",
                           path=str(out), fix="write to a local path or a mounted shared filesystem.")
+    from ..outputs import claim_output
+
+    with claim_output(out, inputs=[p for p in inputs if not is_uri(str(p))]):  # one run per output, as embedded
+        ds.check_replaceable(out, force=force)
+        return _prepare_spark(inputs, out, config, force, master, spark_conf)
+
+
+def _prepare_spark(inputs, out, config: PrepareConfig, force: bool, master, spark_conf):
+    from ..data import dataset as ds
+    from ..data.prepare import PrepareResult
+    from .session import get_session
+
     source = plan_source([str(p) for p in inputs], config)  # missing files/columns: before Spark starts
     if config.split == "column" and source.format_name != "table":
         raise ConfigError(f"--split column needs a table input with a split column; {source.format_name} "
@@ -361,8 +371,9 @@ def _split(spark, kept, config: PrepareConfig, labels: list[str], source: SparkS
         mapping = [x for v, n in zip(values, names) if v is not None for x in (F.lit(v), F.lit(n))]
         kept = kept.withColumn("split", F.element_at(F.create_map(*mapping), F.col("split")))
     else:
-        kept = _hash_split(kept, config, labels, counts_kept)
-    have = _have(kept, labels)
+        kept, have = _hash_split(kept, config, labels, counts_kept)
+    if config.split != "iterative":
+        have = _have(kept, labels)
     table = [{"tag": t, "count": int(have[i].sum()), **{s: int(have[i, j]) for j, s in enumerate(SPLITS)}}
              for i, t in enumerate(labels)]
     return kept, sorted(table, key=lambda r: (-r["count"], r["tag"]))
@@ -386,7 +397,7 @@ def _hash_split(kept, config: PrepareConfig, labels: list[str], n: int):
 
     schema = "id string, text string, tags array<string>, split string, row long, _h long"
     kept = kept.select("id", "text", "tags", "split", "row").mapInPandas(keyed, schema).persist(StorageLevel.MEMORY_AND_DISK)
-    cuts = [_kth(kept, k, n) for k in boundaries(n, ratios)]
+    cuts = _cuts(kept, boundaries(n, ratios), n)
     part = F.lit(len(SPLITS) - 1)
     for j in reversed(range(len(cuts))):
         part = F.when(_before(cuts[j]), F.lit(j)).otherwise(part)
@@ -423,26 +434,31 @@ def _hash_split(kept, config: PrepareConfig, labels: list[str], n: int):
         rows_to = [r for r, p in moves.items() if p == target]
         part = F.when(F.col("row").isin(rows_to), F.lit(target)).otherwise(part)
     split = F.element_at(F.array(*map(F.lit, SPLITS)), part + 1)
-    return kept.withColumn("split", split).drop("_h", "_p")
+    return kept.withColumn("split", split).drop("_h", "_p"), have  # have: kept up to date by every move
 
 
-def _kth(kept, k: int, n: int):
-    """The (key, row) of the row at rank ``k`` in (key, row) order, from a histogram of the keys; None past the end."""
+def _cuts(kept, ranks: list[int], n: int) -> list:
+    """The (key, row) at each rank in (key, row) order, from one histogram of the keys; None past the end."""
     from pyspark.sql import functions as F
 
-    if k >= n:
-        return None
     shift = 63 - 16
+    wanted = [k for k in ranks if k < n]
+    if not wanted:
+        return [None] * len(ranks)
     hist = sorted((r["b"], r["count"]) for r in
                   kept.groupBy(F.shiftright("_h", shift).alias("b")).count().collect())
+    where = {}  # rank -> (bucket, rank within the bucket)
     seen = 0
     for b, c in hist:
-        if seen + c > k:
-            rows = kept.filter(F.shiftright("_h", shift) == b).select("_h", "row").orderBy("_h", "row") \
-                .limit(k - seen + 1).collect()
-            return rows[-1]["_h"], rows[-1]["row"]
+        for k in wanted:
+            if seen <= k < seen + c:
+                where[k] = (b, k - seen)
         seen += c
-    return None
+    buckets = sorted({b for b, _ in where.values()})
+    rows = kept.filter(F.shiftright("_h", shift).isin(buckets)).select(
+        F.shiftright("_h", shift).alias("b"), "_h", "row").collect()
+    by_bucket = {b: sorted((r["_h"], r["row"]) for r in rows if r["b"] == b) for b in buckets}
+    return [by_bucket[where[k][0]][where[k][1]] if k in where else None for k in ranks]
 
 
 def _before(cut):

@@ -124,6 +124,11 @@ def plan_source(inputs: list[str], config: PrepareConfig) -> SparkSource:
         plans = [_posts_csv_plan(p, encoding) for p in inputs]
         id_from = None if all(pl.columns["id"] for pl in plans) else "record"
         return SparkSource("posts-csv", _html(config, True), encoding, plans, id_from=id_from, n_inputs=len(inputs))
+    if len(inputs) == 1 and not is_uri(inputs[0]):
+        from ..data.readers.sample_2018 import is_2018_sample
+
+        if is_2018_sample(Path(inputs[0]), config.text_columns):  # its repair needs the whole (small) file
+            return SparkSource("table", _html(config, False), encoding, [FilePlan(inputs[0], "driver", "driver")])
     plans = [_table_plan(p, config, encoding) for p in inputs]
     id_from = None if all(pl.columns["id"] for pl in plans) else "question"
     return SparkSource("table", _html(config, False), encoding, plans, id_from=id_from, n_inputs=len(inputs))
@@ -149,8 +154,23 @@ def _posts_xml_path(path: str) -> str:
     return path
 
 
+def spark_charset(encoding: str) -> str:
+    """The name Spark's CSV reader accepts for a Python encoding name (``latin-1`` -> ``iso-8859-1``).
+
+    Example:
+        >>> spark_charset("latin-1"), spark_charset("UTF8"), spark_charset("ascii")
+        ('iso-8859-1', 'utf-8', 'us-ascii')
+    """
+    from ..data.readers.base import python_encoding
+
+    name = python_encoding(encoding)
+    return {"iso8859-1": "iso-8859-1", "ascii": "us-ascii", "utf-16-be": "utf-16be",
+            "utf-16-le": "utf-16le"}.get(name, name)
+
+
 def _csv_options(encoding: str, sep: str = ",") -> dict:
-    return {"header": "true", "multiLine": "true", "escape": '"', "quote": '"', "sep": sep, "encoding": encoding,
+    return {"header": "true", "multiLine": "true", "escape": '"', "quote": '"', "sep": sep,
+            "encoding": spark_charset(encoding),
             "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT, "nullValue": None, "emptyValue": ""}
 
 
@@ -293,6 +313,9 @@ def read_parsed(spark, source: SparkSource, config: PrepareConfig):
 
     frames = []
     for index, plan in enumerate(source.plans):
+        if plan.reader == "driver":
+            frames.append(_read_on_driver(spark, plan, config))
+            continue
         df = _read(spark, plan)
         if plan.columns.get("header") is None and plan.role in ("parquet", "jsonl"):
             plan.columns = table_columns(plan.path, _remote_header(spark, plan, df), config)
@@ -303,6 +326,27 @@ def read_parsed(spark, source: SparkSource, config: PrepareConfig):
     for df in frames[1:]:
         parsed = parsed.unionByName(df)
     return parsed
+
+
+def _read_on_driver(spark, plan: FilePlan, config: PrepareConfig):
+    """A small file whose reader needs all of it at once (the 2018 sample): the embedded reader, on the driver."""
+    from ..data.readers import open_source
+
+    source = open_source([plan.path], config)
+    records = []
+    for batch in source.batches():
+        q = batch.questions
+        if q is None:
+            continue
+        for i, s, t, b in zip(q["id"].tolist(), q["split"].tolist(), q["tags"].tolist(), q["body"].tolist()):
+            n = len(records)
+            records.append({"kind": "q", "local": n, "qlocal": n, "id": str(i), "title": "", "body": b,
+                            "tags": list(t), "split": None if s is None else str(s)})
+    n = len(records)
+    records.append({"kind": "p", "local": n, "qlocal": n, "score": 0, "note": display_name(plan.path)})
+    frame = pd.DataFrame.from_records(records, columns=PARSED_COLUMNS)
+    frame["pid"], frame["file"] = 0, 0
+    return spark.createDataFrame(_typed(frame), PARSED_SCHEMA)
 
 
 def _read(spark, plan: FilePlan):

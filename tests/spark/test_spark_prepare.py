@@ -33,6 +33,8 @@ from conftest import (
 )
 from spark_session import spark  # noqa: F401  (the shared session fixture)
 
+pytestmark = pytest.mark.spark
+
 CASES = {
     "posts-xml beer (answers)": ([BEER_XML], ["--top-n", "20"]),
     "posts-xml first posts": ([FIRST_POSTS_XML], ["--top-n", "20"]),
@@ -123,3 +125,41 @@ def test_the_split_does_not_depend_on_partitioning(spark, tmp_path):  # noqa: F8
         assert read_split(many, s).equals(read_split(default, s)), s
     assert json.loads((many / "labels.json").read_text()) == json.loads((default / "labels.json").read_text())
     assert read_manifest_json(many)["labels"] == read_manifest_json(default)["labels"]
+
+
+def test_kaggle_triple_latin1_with_answers_agrees(spark, tmp_path):  # noqa: F811
+    """The benchmark's format: ISO-8859-1 Questions/Answers/Tags.csv, multi-line quoted HTML bodies."""
+    import csv
+
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    tags = ["pandas", "numpy", "django", "flask", "regex"]
+    with open(dump / "Questions.csv", "w", encoding="latin-1", newline="") as q, \
+            open(dump / "Answers.csv", "w", encoding="latin-1", newline="") as a, \
+            open(dump / "Tags.csv", "w", encoding="latin-1", newline="") as t:
+        qw, aw, tw = csv.writer(q), csv.writer(a), csv.writer(t)
+        qw.writerow(["Id", "OwnerUserId", "CreationDate", "Score", "Title", "Body"])
+        aw.writerow(["Id", "OwnerUserId", "CreationDate", "ParentId", "Score", "Body"])
+        tw.writerow(["Id", "Tag"])
+        for i in range(1, 121):
+            qw.writerow([i, "NA", "2016-01-01T00:00:00Z", 1, f"Caf\xe9 question {i} about {tags[i % 5]}",
+                         f'<p>Body "{i}" with\nnew lines</p>\n<pre><code>x = {i}\n</code></pre>'])
+            for k in range(i % 3):
+                aw.writerow([1000 + 3 * i + k, "NA", "2016-01-02T00:00:00Z", i, (k * 7) % 5,
+                             f"<p>Answer {k} na\xefve\nline two</p>"])
+            tw.writerow([i, "python"])
+            tw.writerow([i, tags[i % 5]])
+            if i % 7 == 0:
+                tw.writerow([i, tags[(i + 1) % 5]])
+        aw.writerow([9999, "NA", "2016-01-02T00:00:00Z", 5000, 1, "<p>an orphan</p>"])
+    options = ["--top-n", "4", "--exclude-tag", "python", "--max-answers", "1"]
+    embedded = prepare_ok([dump / "Questions.csv"], tmp_path / "e", *options)
+    on_spark = prepare_spark_ok([dump / "Questions.csv"], tmp_path / "s", *options)
+    a, b = read_all(on_spark), read_all(embedded)
+    for column in ("id", "text", "tags", "row"):
+        assert a[column].tolist() == b[column].tolist(), column
+    assert "Caf\xe9" in a["text"][0] and "na\xefve" in " ".join(a["text"])
+    ca, cb = read_manifest_json(on_spark)["counts"], read_manifest_json(embedded)["counts"]
+    for key in SAME_COUNTS:
+        assert ca.get(key) == cb.get(key), key
+    assert ca["answers_orphaned"] == 1 and read_manifest_json(on_spark)["source"]["encoding"] == "latin-1"
