@@ -52,7 +52,32 @@ def predict_command(
     top_k: Annotated[Optional[int], typer.Option(help="Show the probabilities of the k best tags "
                                                  "\\[default: all]")] = None,
     batch_size: Annotated[int, typer.Option(help="Texts per model call.")] = 2048,
+    engine: Annotated[str, typer.Option(help="embedded | spark: score --input inside Spark executors into --out "
+                                        "(Parquet: id, text, tags, probabilities)", rich_help_panel="Engine")] = "embedded",
+    input: Annotated[Optional[str], typer.Option(help="With --engine spark: a dataset directory, or Parquet with "
+                                                 "id and text columns (local or s3a:// ...)",
+                                                 rich_help_panel="Engine")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="With --engine spark: the Parquet directory to write",
+                                                rich_help_panel="Engine")] = None,
+    split: Annotated[Optional[str], typer.Option(help="With --engine spark and a dataset: only this split",
+                                                 rich_help_panel="Engine")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out", rich_help_panel="Engine")] = False,
+    spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL \\[default: local[*]]",
+                                                        rich_help_panel="Engine")] = None,
+    spark_conf: Annotated[Optional[list[str]], typer.Option(help="Spark setting key=value (repeatable)",
+                                                            rich_help_panel="Engine")] = None,
 ) -> None:
+    if engine == "spark":
+        from ..spark.predict import predict_spark
+        from ..spark.session import parse_conf
+
+        if input is None or out is None:
+            run(_raise, ConfigError("--engine spark scores a table: it needs --input and --out.",
+                                    fix="pass --input DATASET_DIR_OR_PARQUET --out OUT.parquet."))
+        done = run(predict_spark, model, input, out, top_k=top_k, threshold=threshold, split=split, force=force,
+                   master=spark_master, spark_conf=run(parse_conf, spark_conf))
+        print(f"{done['rows']:,} rows scored -> {done['out']}")
+        return
     from ..predict import Predictor
 
     predictor = run(Predictor, model)
@@ -71,6 +96,10 @@ def predict_command(
 
 
 BLANK = {"tags": [], "probabilities": {}, "skipped": "blank: nothing to tag"}
+
+
+def _raise(error):
+    raise error
 
 
 def skip_blank(texts, blank: list[int], predict_stream):
