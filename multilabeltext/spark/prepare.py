@@ -250,18 +250,20 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
     html, drop_code, fields = source.html, config.drop_code, tuple(config.fields)
 
     def clean_q(batches):
+        from ..data.prepare import _blank_questions
         from ..data.transforms import clean_questions, question_key_texts
 
         for df in batches:
             df = clean_questions(df, html=html, drop_code=drop_code)
             df["dkey"] = question_key_texts(df, fields)
+            df.loc[_blank_questions(df, fields), "dkey"] = None  # blank: counted as empty text, never a duplicate
             yield df
 
     q_schema = "id string, title string, body string, tags array<string>, split string, row long, dkey string"
     q = questions.repartition(n_parts).mapInPandas(clean_q, q_schema)
     if config.dedupe:
         first = Window.partitionBy("dkey").orderBy("row")
-        q = q.withColumn("_n", F.row_number().over(first))
+        q = q.withColumn("_n", F.when(F.col("dkey").isNull(), F.lit(1)).otherwise(F.row_number().over(first)))
     else:
         q = q.withColumn("_n", F.lit(1))
     q = q.persist(StorageLevel.MEMORY_AND_DISK)
@@ -290,17 +292,23 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
             has = df["_answers"].notna()
             a = pd.DataFrame({"parent_id": df["id"][has], "body": df["_answers"][has], "score": 0})
             df = build_texts(df.drop(columns=["_answers"]), a if len(a) else None, fields=fields, max_answers=None)
+            df["nans"] = df["_nans"].fillna(0).astype("int64")
             df["tags"] = filter_tags(df["tags"], keep)
             df["drop"] = ""
             df.loc[[len(t) == 0 for t in df["tags"]], "drop"] = "no_kept_tag"
             df.loc[(df["text"] == "").to_numpy(), "drop"] = "empty_text"
-            yield df[["id", "text", "tags", "split", "row", "drop"]]
+            yield df[["id", "text", "tags", "split", "row", "drop", "nans"]]
 
     rows = joined.mapInPandas(build, "id string, text string, tags array<string>, split string, row long, "
-                                     "drop string").persist(StorageLevel.MEMORY_AND_DISK)
+                                     "drop string, nans long").persist(StorageLevel.MEMORY_AND_DISK)
     try:
         status("Joining answers, building texts, filtering tags")
-        dropped = {r["drop"]: r["count"] for r in rows.groupBy("drop").count().collect()}
+        cap = F.lit(config.max_answers if config.max_answers is not None else 2 ** 62)
+        by_drop = rows.groupBy("drop").agg(F.count("*").alias("count"), F.sum(F.least("nans", cap)).alias("nans"))
+        by_drop = by_drop.collect()
+        dropped = {r["drop"]: r["count"] for r in by_drop}
+        if "answers_joined" in counts:  # answers of the questions kept only (as the embedded engine counts)
+            counts["answers_joined"] = int(sum(r["nans"] or 0 for r in by_drop if r["drop"] == ""))
         counts["empty_text"] = dropped.get("empty_text", 0)
         counts["no_kept_tag"] = dropped.get("no_kept_tag", 0)
         counts["kept"] = dropped.get("", 0)
@@ -310,7 +318,7 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
                 f"of the {len(kept_labels)} kept tags, {counts['duplicates']} were duplicates.",
                 path=source.plans[0].path,
                 fix="check the text column(s) and --fields (empty texts), --top-n, --exclude-tag, --min-tag-count.")
-        kept = rows.filter(F.col("drop") == "").drop("drop")
+        kept = rows.filter(F.col("drop") == "").drop("drop", "nans")
         kept, label_table = _split(spark, kept, config, kept_labels, source, counts["kept"])
         files = _write(kept, tmp)
     finally:
@@ -324,7 +332,7 @@ def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool
     from pyspark.sql import functions as F
 
     if answers is None:
-        return q.withColumn("_answers", F.lit(None).cast("string"))
+        return q.withColumn("_answers", F.lit(None).cast("string")).withColumn("_nans", F.lit(None).cast("long"))
 
     def clean_a(batches):
         from ..data.transforms import clean_answers
@@ -353,7 +361,8 @@ def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool
         counts.setdefault("answers_orphaned", 0)
     chosen = F.col("_a") if config.max_answers is None else F.slice("_a", 1, config.max_answers)
     texts = per_parent.filter(F.col("_has").isNotNull()).select(
-        F.col("parent_id").alias("id"), F.array_join(F.transform(chosen, lambda s: s["body"]), " ").alias("_answers"))
+        F.col("parent_id").alias("id"), F.array_join(F.transform(chosen, lambda s: s["body"]), " ").alias("_answers"),
+        F.col("_n").alias("_nans"))
     return q.join(texts, "id", "left")
 
 
