@@ -31,6 +31,7 @@ LOCAL_DEFAULTS = {
     "spark.sql.shuffle.partitions": "8",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.session.timeZone": "UTC",
+    "spark.driver.memory": "4g",  # local mode runs the executors in the driver's JVM (Spark's default: 1g)
 }
 
 
