@@ -105,9 +105,9 @@ def plan_source(inputs: list[str], config: PrepareConfig) -> SparkSource:
                 q = files["questions"]
                 raise InputNotFoundError(q.with_name(q.name.replace("Questions", "Tags")),
                                          fix="put the dump's Tags.csv next to Questions.csv.")
-            encoding = encoding or sniff_encoding(files["questions"])
-            plans += _kaggle_plans(files, encoding, with_answers="answers" in config.fields)
-        return SparkSource("kaggle", _html(config, True), encoding, plans)
+            plans += _kaggle_plans(files, config.encoding, with_answers="answers" in config.fields)
+        return SparkSource("kaggle", _html(config, True), config.encoding or sniff_encoding(
+            kaggle_files(Path(inputs[0]))["questions"]), plans)
     encoding = config.encoding or "utf-8"
     if fmt == "posts-xml":
         return SparkSource("posts-xml", _html(config, True), encoding,
@@ -182,24 +182,29 @@ def _header(path: str, encoding: str, sep: str = ",") -> list[str]:
     return read_header(Path(path), encoding, sep)
 
 
-def _kaggle_plans(files: dict, encoding: str, with_answers: bool) -> list[FilePlan]:
-    opts = _csv_options(encoding)
+def _kaggle_plans(files: dict, encoding: str | None, with_answers: bool) -> list[FilePlan]:
+    """The triple's files, each decoded with ``encoding`` or, as the embedded reader does, its own sniffed one."""
+    from ..data.readers.kaggle import sniff_encoding
+
+    def enc(path) -> str:
+        return encoding or sniff_encoding(path)
+
     q = files["questions"]
-    header = _header(str(q), encoding)
+    header = _header(str(q), enc(q))
     fix = "Questions.csv needs columns Id, Title and Body (the Kaggle pythonquestions layout)."
     cols = {"id": require_column(q, header, "Id", fix), "title": require_column(q, header, "Title", fix),
             "body": require_column(q, header, "Body", fix), "type": find_column(header, "PostTypeId"),
             "parent": find_column(header, "ParentId")}
     plans = []
     t = files["tags"]
-    t_header = _header(str(t), encoding)
+    t_header = _header(str(t), enc(t))
     if files["post_tags"] is not None:
-        plans.append(FilePlan(str(t), "kn", "csv", opts, {
+        plans.append(FilePlan(str(t), "kn", "csv", _csv_options(enc(t)), {
             "id": require_column(t, t_header, "Id", "Tags.csv needs the tag Id column."),
             "name": require_column(t, t_header, "TagName", "Tags.csv needs a TagName (or Tag) column.", "Tag")}))
         pt = files["post_tags"]
-        pt_header = _header(str(pt), encoding)
-        plans.append(FilePlan(str(pt), "kr", "csv", opts, {
+        pt_header = _header(str(pt), enc(pt))
+        plans.append(FilePlan(str(pt), "kr", "csv", _csv_options(enc(pt)), {
             "post": require_column(pt, pt_header, "PostId", "PostTags.csv needs PostId and TagId columns."),
             "tag": require_column(pt, pt_header, "TagId", "PostTags.csv needs PostId and TagId columns.")}))
     else:
@@ -207,15 +212,15 @@ def _kaggle_plans(files: dict, encoding: str, with_answers: bool) -> list[FilePl
         if tag_col is None:
             raise MissingColumnError(t, "Tag", t_header, "Tags.csv needs columns Id,Tag (one row per question "
                                                          "and tag), or TagName with a PostTags.csv beside it.")
-        plans.append(FilePlan(str(t), "kt", "csv", opts, {
+        plans.append(FilePlan(str(t), "kt", "csv", _csv_options(enc(t)), {
             "id": require_column(t, t_header, "Id", "Tags.csv needs columns Id,Tag (one row per question and tag)."),
             "tag": tag_col}))
-    plans.append(FilePlan(str(q), "kq", "csv", opts, cols))
+    plans.append(FilePlan(str(q), "kq", "csv", _csv_options(enc(q)), cols))
     a = files["answers"]
     if with_answers and a is not None:
-        a_header = _header(str(a), encoding)
+        a_header = _header(str(a), enc(a))
         fix = "Answers.csv needs columns ParentId and Body (the Kaggle pythonquestions layout)."
-        plans.append(FilePlan(str(a), "ka", "csv", opts, {
+        plans.append(FilePlan(str(a), "ka", "csv", _csv_options(enc(a)), {
             "parent": require_column(a, a_header, "ParentId", fix), "body": require_column(a, a_header, "Body", fix),
             "score": find_column(a_header, "Score")}))
     return plans
