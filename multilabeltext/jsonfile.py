@@ -29,6 +29,10 @@ def read_json(path: str | Path, *, missing: str, fix: str) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise DatasetFormatError(f"{path.name} is not valid JSON ({exc.msg}).", path=path, fix=fix) from None
+    except UnicodeDecodeError as exc:
+        raise DatasetFormatError(f"{path.name} is not UTF-8 text (byte {exc.start}).", path=path, fix=fix) from None
+    except RecursionError:
+        raise DatasetFormatError(f"{path.name} is nested too deeply.", path=path, fix=fix) from None
 
 
 def read_description(directory: str | Path, filename: str, *, kind: str, format_name: str, made_by: str,

@@ -209,9 +209,18 @@ class TrainedModel:
     @cached_property
     def model(self):
         """The fitted :class:`~multilabeltext.models.base.TagModel` (its weights are read now)."""
+        from .errors import MultilabeltextError
         from .models import model_class
 
-        return model_class(self.kind).load(self.path / "weights")
+        try:
+            return model_class(self.kind).load(self.path / "weights")
+        except MultilabeltextError:
+            raise
+        except Exception as exc:  # any damage to the weights (missing, truncated, random, pickled) ends here
+            detail = str(exc).splitlines()[0][:300] if str(exc) else "no detail"
+            raise DatasetFormatError(f"cannot load the model's weights ({type(exc).__name__}: {detail}).",
+                                     path=getattr(exc, "filename", None) or self.path / "weights",
+                                     fix=RETRAIN) from None
 
     def predict_proba(self, texts) -> np.ndarray:
         """Scores in [0, 1], (len(texts), len(labels)), label order."""
@@ -270,6 +279,9 @@ def save_model(directory: str | Path, model, *, thresholds, train_config: dict, 
         write_json(tmp / "history.json", list(getattr(model, "history_", [])))
         if predictions is not None:
             predictions.to_parquet(tmp / "predictions.parquet", index=False)
+        from .safefiles import file_sizes
+
+        files = file_sizes(tmp)  # sizes declared, checked before anything is read back (safefiles.check_tree)
         write_json(tmp / "model.json", {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -280,6 +292,7 @@ def save_model(directory: str | Path, model, *, thresholds, train_config: dict, 
             "dataset": dataset,
             "timings": timings,
             **({"device": model.device_} if getattr(model, "device_", None) else {}),  # where a network trained
+            "files": files,
         })
     return directory
 
@@ -294,6 +307,10 @@ def read_model_meta(directory: str | Path) -> dict:
                             made_by="`multilabeltext train`",
                             create="train one first: multilabeltext train DATASET_DIR --out DIR.",
                             redo="train the model again.")
+    from .safefiles import check_tree
+
+    declared = meta.get("files")
+    check_tree(directory, declared=declared if isinstance(declared, dict) else None)  # nothing read from elsewhere
     if meta.get("format_version") != FORMAT_VERSION:
         raise DatasetFormatError(
             f"model format version {meta.get('format_version')} is not supported (this multilabeltext, "

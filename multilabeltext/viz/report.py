@@ -210,6 +210,11 @@ def write_report(model_dir: str | Path, out: str | Path | None = None, *, compar
     out = Path(out) if out is not None else Path(model_dir) / "report.html"
     check_regular_file_target(out, looks_like=lambda head: b"<html" in head.lower() or b"<!doctype" in head.lower())
     with claim_output(out, inputs=[model_dir, *compare, vectors, reference_2018, bench], directory=False):
+        from ..modeldir import read_model_meta
+        from ..safefiles import check_tree
+
+        declared = read_model_meta(model_dir).get("files")  # the report never loads the weights: check them here
+        check_tree(model_dir, declared=declared if isinstance(declared, dict) else None, verify=True)
         text = render_report(model_dir, compare=compare, vectors=vectors, reference_2018=reference_2018,
                              bench=bench, method=method)
         write_text_atomically(out, text)
