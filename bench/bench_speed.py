@@ -1,6 +1,6 @@
 """Speed of the tokenizer, of each model's predict, and of training the default ``linear`` (issue 17).
 
-Sections (``--sections``, default all but ``ensemble`` and ``cost``):
+Sections (``--sections``, default all but ``ensemble``):
 
 * ``tokenizer``: texts/s of ``Tokenizer.batch`` on the pythonquestions texts (the 2018 tutorial's ``clean``,
   ~2,100 characters) and on the so-titles titles, plus a SHA-256 of all tokens (before/after comparison);
@@ -12,7 +12,7 @@ Sections (``--sections``, default all but ``ensemble`` and ``cost``):
   (long texts) and, for linear and mlp, on so-titles (titles); the ensemble is assembled from the fitted
   members (``EnsembleModel.from_members``): its predict is what is timed;
 * ``ensemble``: the default ``ensemble`` trained on so-titles from scratch (train seconds, peak memory);
-* ``cost``: see ``bench/bench_cost.py`` (tags 10/100/1,000).
+* not here yet: the cost of linear / mlp at 10 / 100 / 1,000 tags beside Omikuji (issue 17, left open).
 
 Timings on a shared 2-core machine are noisy: each predict / tokenize timing is repeated (``--repeat``) and the
 best is kept; the load average (``os.getloadavg()``) is recorded before every measurement. Memory is the
