@@ -196,7 +196,7 @@ class TrainedModel:
         from .data.dataset import sha256_file
 
         info = self.meta.get("dataset") or {}
-        path = trained_on(self.meta, self.path)
+        path = Path(info.get("path", ""))  # as recorded (evaluate also looks beside the model: trained_on)
         manifest = path / "manifest.json"
         if not info.get("path") or not manifest.is_file():
             return None

@@ -34,13 +34,27 @@ OldModelOption = Annotated[Optional[Path], typer.Option("--model", "-m", hidden=
                                                         help="Deprecated: give MODEL as the first argument.")]
 
 
-def model_dir(argument: Optional[Path], option: Optional[Path], command: str) -> Path:
+DEPRECATIONS: list[str] = []  # notes for the user, printed by note_deprecations()
+
+
+def note_deprecations() -> None:
+    """Print (on stderr) and forget the deprecation notes :func:`model_dir` collected."""
+    while DEPRECATIONS:
+        print(DEPRECATIONS.pop(0), file=sys.stderr, flush=True)
+
+
+def model_dir(argument: Optional[Path], option: Optional[Path], command: str, *, defer: bool = False) -> Path:
     """The model directory of ``command`` from its MODEL argument, or from the deprecated ``--model`` option (with a
-    message on stderr saying how to write it now)."""
+    note on stderr saying how to write it now; ``defer``: kept for :func:`note_deprecations`, so a server's first
+    line stays its URL)."""
+    DEPRECATIONS.clear()
     if option is not None:
-        print(f"Note: `multilabeltext {command} --model DIR` is deprecated; write `multilabeltext {command} DIR`.",
-              file=sys.stderr)
+        DEPRECATIONS.append(f"Note: `multilabeltext {command} --model DIR` is deprecated; write "
+                            f"`multilabeltext {command} DIR`.")
+        if not defer:
+            note_deprecations()
         if argument is not None and argument != option:
+            note_deprecations()
             raise typer.BadParameter(f"two model directories given ({argument} and --model {option}).",
                                      param_hint="MODEL")
         return option
@@ -51,6 +65,8 @@ def model_dir(argument: Optional[Path], option: Optional[Path], command: str) ->
 
 def fail(error: MultilabeltextError) -> None:
     from rich.console import Console
+
+    note_deprecations()  # a deferred note still reaches a user whose command failed
 
     from ..progress import plain
 

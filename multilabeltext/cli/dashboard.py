@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..config import DashboardSettings
-from .common import ModelDirArgument, OldModelOption, app, model_dir, run
+from .common import ModelDirArgument, OldModelOption, app, model_dir, note_deprecations, run
 
 DEFAULTS = DashboardSettings()  # the option defaults
 
@@ -45,10 +45,11 @@ def dashboard_command(
                                                        "who reaches the port, so it is refused unless --host is "
                                                        "loopback (127.0.0.1).")] = DEFAULTS.debug,
 ) -> None:
-    model = model_dir(model, model_option, "dashboard")
+    model = model_dir(model, model_option, "dashboard", defer=True)
     from ..viz.dashboard.app import serve_dashboard
 
     def ready(url: str) -> None:
         print(f"Dashboard of {model} running at {url}  (Ctrl-C to stop)", flush=True)
+        note_deprecations()
 
     run(serve_dashboard, model, host=host, port=port, debug=debug, on_ready=ready)

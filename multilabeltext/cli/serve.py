@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..serve.settings import ServeSettings
-from .common import ModelDirArgument, OldModelOption, app, model_dir, run
+from .common import ModelDirArgument, OldModelOption, app, model_dir, note_deprecations, run
 
 DEFAULTS = ServeSettings()  # one source of truth for the option defaults (a cheap import: no FastAPI)
 
@@ -49,11 +49,16 @@ def serve_command(
     max_header_bytes: Annotated[int, typer.Option(help="Largest request head (request line and headers), in "
                                                   "bytes.")] = DEFAULTS.max_header_bytes,
 ) -> None:
-    model = model_dir(model, model_option, "serve")
+    model = model_dir(model, model_option, "serve", defer=True)
     from ..serve.server import serve
 
     settings = run(ServeSettings, host=host, port=port, workers=workers, max_batch=max_batch,
                    max_text_bytes=max_text_bytes, max_wait_ms=max_wait_ms, max_pending=max_pending,
                    log_level=log_level, access_log=access_log, request_timeout=request_timeout,
                    max_header_bytes=max_header_bytes)
-    run(serve, model, settings, announce=lambda line: print(line, flush=True))
+
+    def announce(line: str) -> None:
+        print(line, flush=True)
+        note_deprecations()
+
+    run(serve, model, settings, announce=announce)
