@@ -63,7 +63,11 @@ def test_overlap_with_evaluation_texts_is_dropped():
     assert drop_overlap(titles, evaluation) == [1, 2, 3]  # whole words only: "sort a di" does not start "sort a dict"
 
 
-def test_models_without_auxiliary_support_refuse_it():
+def test_models_without_auxiliary_support_refuse_it(monkeypatch):
+    # every registered model learns from auxiliary rows now; take the support away from one to test the refusal
+    from multilabeltext.models.lstm import LstmModel
+
+    monkeypatch.setattr(LstmModel, "supports_auxiliary", False)
     aux = AuxiliaryData.from_tags(["x"], [["numpy"]], labels=LABELS, source_labels=LABELS)
     with pytest.raises(ConfigError, match="cannot learn from auxiliary data"):
         get_model("lstm").fit(*MAIN, labels=LABELS, auxiliary=aux)
@@ -107,10 +111,13 @@ def test_train_cli_with_auxiliary_data_records_it(datasets_dirs, tmp_path):
     assert metrics["test"]["micro_f1"] > 0.6
 
 
-@pytest.mark.parametrize("case", ["not-a-dataset", "model-without-support"])
+@pytest.mark.parametrize("case", ["not-a-dataset", "unknown-auxiliary-tag"])
 def test_train_cli_auxiliary_errors_are_clear(datasets_dirs, tmp_path, case):
+    # (every registered model learns from auxiliary rows now, the lstm included, so a model without support is no
+    # longer reachable from the CLI; test_models_without_auxiliary_support_refuse_it covers that refusal)
     pyq, so = datasets_dirs
-    args = ["--auxiliary", tmp_path] if case == "not-a-dataset" else ["--auxiliary", so, "--model", "lstm"]
+    args = (["--auxiliary", tmp_path] if case == "not-a-dataset"
+            else ["--auxiliary", so, "--auxiliary-tag", "no-such-tag-anywhere"])
     result = run_cli("train", pyq, "--out", tmp_path / "m", *args, "--quiet")
     assert result.exit_code == 2, describe(result)
     assert "Fix:" in result.stderr and "Traceback" not in result.output, describe(result)
