@@ -71,7 +71,8 @@ def test_decide_keeps_min_tags_under_an_override_and_bounds_only_the_shown_score
 def test_a_damaged_directory_names_the_file(model_dir, tmp_path):
     copy = tmp_path / "m"
     shutil.copytree(model_dir, copy)
-    (copy / "thresholds.json").write_text("{not json", encoding="utf-8")
+    size = (copy / "thresholds.json").stat().st_size  # same size: model.json's declared sizes would catch it first
+    (copy / "thresholds.json").write_text("{not json".ljust(size), encoding="utf-8")
     trained = TrainedModel(copy)
     with pytest.raises(DatasetFormatError, match="thresholds.json is not valid JSON"):
         trained.rule  # noqa: B018

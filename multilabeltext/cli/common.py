@@ -104,6 +104,9 @@ def version_callback(value: bool) -> None:
 def main(version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
                                                help="Print the version and exit.")] = False) -> None:
     """Multi-label text classification, with Stack Overflow tag prediction as its showcase."""
+    from ..signals import terminate_like_interrupt
+
+    terminate_like_interrupt()  # SIGTERM cleans up like Ctrl-C: exit 130, nothing written, no workers left
     quiet_third_party_warnings()
 
 
@@ -118,6 +121,3 @@ def quiet_third_party_warnings() -> None:
     warnings.filterwarnings("ignore")
     warnings.filterwarnings("default", module=r"multilabeltext(\.|$)")
     os.environ.setdefault("PYTHONWARNINGS", "ignore")  # worker processes (joblib/loky) start with it
-    from ..signals import terminate_like_interrupt
-
-    terminate_like_interrupt()  # SIGTERM cleans up like Ctrl-C: exit 130, nothing written, no workers left

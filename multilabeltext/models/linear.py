@@ -50,7 +50,7 @@ class LinearConfig(TfidfSettings):
     fold_max_iter: int = 3  # passes in each cross-fit fold's fit: held-out scores for calibration only
     jobs: int = 0  # processes for the per-tag fits; 0 = one per core (never more than the cores)
     cross_fit: int = 5  # folds for held-out calibration over train + validation (0: calibrate on validation)
-    seed: int = 0  # assigns rows to the cross-fit folds
+    seed: int = 0  # assigns rows to the cross-fit folds and seeds the solver's row order (same data, same model)
 
     @classmethod
     def from_dict(cls, data, *, source: str = "settings"):
@@ -165,7 +165,8 @@ class LinearModel(TagModel):
         varying = np.flatnonzero(low != high)
         coef = np.zeros((X.shape[1], Y.shape[1]), dtype=np.float32)
         intercept = np.where(high > 0.5, 10.0, -10.0).astype(np.float32)
-        base = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, dual=True, max_iter=max_iter)
+        # a fixed random_state: with a few solver passes the fit depends on liblinear's shuffling of the rows
+        base = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, dual=True, max_iter=max_iter, random_state=cfg.seed)
         uniform = bool((weights == 1).all())
         X = X.astype(np.float64)  # liblinear's type: converted once here, not once per tag
         jobs = min(resolve_jobs(cfg.jobs), max(len(varying), 1))  # never more than the cores

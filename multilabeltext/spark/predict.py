@@ -86,7 +86,7 @@ def predict_spark(model_dir: str | Path, input_path: str | Path, out: str | Path
                 filled = [i for i, t in enumerate(texts) if t.strip()]  # blank texts: no tags (as embedded)
                 tags, probabilities = [[] for _ in texts], [{} for _ in texts]
                 if filled:
-                    proba = predictor.bundle.predict_proba([texts[i] for i in filled])
+                    proba = predictor.model.predict_proba([texts[i] for i in filled])
                     decided = predictor.from_proba(proba, threshold=threshold, top_k=top_k)
                     order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
                     for row, i in enumerate(filled):

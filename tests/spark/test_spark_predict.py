@@ -33,7 +33,7 @@ def test_batch_predict_equals_the_embedded_predict(spark, linear, tmp_path):  # 
     assert f"{len(rows):,} rows scored" in result.stdout
     scored = pd.read_parquet(out).set_index("id").loc[rows["id"]]
     predictor = Predictor(model)
-    proba = predictor.bundle.predict_proba(rows["text"].tolist())
+    proba = predictor.model.predict_proba(rows["text"].tolist())
     expected = predictor.predict(rows["text"].tolist(), top_k=3)
     assert [list(t) for t in scored["tags"]] == [e["tags"] for e in expected]
     labels = predictor.labels
