@@ -466,19 +466,32 @@ def _write_tutorial_artifacts(tmp: Path, labels: list[str], config: PrepareConfi
     ds.write_json(out / "ids.json", ids)
 
 
-def _manifest(source, config: PrepareConfig, counts: Counter, label_table: list[dict], files: dict,
-              source_hashes: dict, tmp: Path, labels: list[str], n_buckets: int) -> dict:
-    split_rows = {s: files[f"{s}.parquet"]["rows"] for s in SPLITS}
+def _hash_extra_files(files: dict, tmp: Path, config: PrepareConfig) -> None:
+    """Add the SHA-256 of ``labels.json`` and of the tutorial artifacts (when written) to ``files``; both
+    engines' manifests list them."""
     if config.tutorial_artifacts:
         for name in ("labels.npy", "classes.json", "ids.json", "sentences.jsonl"):
             files[f"tutorial/{name}"] = {"sha256": ds.sha256_file(tmp / "tutorial" / name)}
     files["labels.json"] = {"sha256": ds.sha256_file(tmp / ds.LABELS)}
+
+
+def _manifest_head() -> dict:
+    """The keys every manifest starts with: the dataset format and version, when and by what it was made."""
     return {
         "format": ds.FORMAT_NAME,
         "format_version": ds.FORMAT_VERSION,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "multilabeltext_version": __version__,
         "python": platform.python_version(),
+    }
+
+
+def _manifest(source, config: PrepareConfig, counts: Counter, label_table: list[dict], files: dict,
+              source_hashes: dict, tmp: Path, labels: list[str], n_buckets: int) -> dict:
+    split_rows = {s: files[f"{s}.parquet"]["rows"] for s in SPLITS}
+    _hash_extra_files(files, tmp, config)
+    return {
+        **_manifest_head(),
         "source": {
             "format": source.format_name,
             "encoding": source.encoding,

@@ -522,17 +522,11 @@ def _write(kept, tmp: Path) -> dict:
 
 def _manifest(source: SparkSource, config: PrepareConfig, counts: Counter, label_table, files, tmp: Path,
               labels: list[str], spark) -> dict:
-    import datetime as dt
-    import platform
-
-    from .. import __version__
     from ..data import dataset as ds
+    from ..data.prepare import _hash_extra_files, _manifest_head
 
     split_rows = {s: files[f"{s}.parquet"]["rows"] for s in SPLITS}
-    if config.tutorial_artifacts:
-        for name in ("labels.npy", "classes.json", "ids.json", "sentences.jsonl"):
-            files[f"tutorial/{name}"] = {"sha256": ds.sha256_file(tmp / "tutorial" / name)}
-    files["labels.json"] = {"sha256": ds.sha256_file(tmp / ds.LABELS)}
+    _hash_extra_files(files, tmp, config)
     described = []
     for plan in source.plans:
         entry = {"path": plan.path}
@@ -540,11 +534,7 @@ def _manifest(source: SparkSource, config: PrepareConfig, counts: Counter, label
             entry.update(bytes=Path(plan.path).stat().st_size, sha256=ds.sha256_file(plan.path))
         described.append(entry)
     return {
-        "format": ds.FORMAT_NAME,
-        "format_version": ds.FORMAT_VERSION,
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "multilabeltext_version": __version__,
-        "python": platform.python_version(),
+        **_manifest_head(),
         "engine": {"name": "spark", "spark_version": spark.version, "master": spark.sparkContext.master,
                    "split": "hash of id with the seed, then a rare-tag repair" if config.split == "iterative"
                    else config.split},
