@@ -43,6 +43,7 @@ import psutil
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import protocol  # noqa: E402
+from bench_models import tree_cpu  # noqa: E402  (CPU seconds of a process tree)
 
 REPO = protocol.REPO
 RESULTS = REPO / "bench" / "results"
@@ -79,15 +80,7 @@ class Peak:
         return total
 
     def _cpu(self) -> float:
-        t = self.proc.cpu_times()
-        total = t.user + t.system + t.children_user + t.children_system
-        for p in self.proc.children(recursive=True):
-            try:
-                c = p.cpu_times()
-                total += c.user + c.system
-            except psutil.Error:
-                pass
-        return total
+        return tree_cpu(self.proc)
 
     def _run(self):
         while not self._stop.wait(0.05):
