@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import ConfigError
+from ..listening import check_listen_address
 from .settings import ServeSettings
 
 ENV = "MULTILABELTEXT_SERVE"  # how worker processes learn the model directory and settings
@@ -32,7 +31,7 @@ def serve(model_dir: str | Path, settings: ServeSettings | None = None, *,
     settings = settings or ServeSettings()
     model_dir = Path(model_dir)
     meta = read_model_meta(model_dir)
-    check_address(settings.host, settings.port)
+    check_listen_address(settings.host, settings.port)
     from .protocol import configure
 
     raise_file_limit()
@@ -78,19 +77,3 @@ def raise_file_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
     except (ImportError, ValueError, OSError):
         pass
-
-
-def check_address(host: str, port: int) -> None:
-    """Raise :class:`ConfigError` when ``host:port`` cannot be bound (in use, or not an address of this machine)."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise ConfigError(f"cannot resolve host {host!r} ({exc.strerror}).", fix="pass e.g. --host 127.0.0.1.") from None
-    family, _, _, _, address = infos[0]
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}).",
-                              fix=f"pass another --port (e.g. {port + 1}), or stop what is using this one.") from None

@@ -8,13 +8,12 @@ Example:
 
 from __future__ import annotations
 
-import errno
 import logging
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
 from ...errors import ConfigError
+from ...listening import check_listen_address, is_loopback
 
 
 def build_app(model_dir: str | Path, *, data=None):
@@ -34,42 +33,6 @@ def build_app(model_dir: str | Path, *, data=None):
     register(app, data)
     app.dashboard_data = data  # for tests and embedding
     return app
-
-
-def check_port(host: str, port: int) -> None:
-    """Raise :class:`ConfigError` when ``port`` is out of range or already taken on ``host``."""
-    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise ConfigError(f"port must be a number from 1 to 65535, got {port!r}.", fix="pass e.g. --port 8050.")
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise ConfigError(f"cannot resolve host {host!r} ({exc.strerror}).",
-                          fix="pass --host 127.0.0.1 (this machine only) or --host 0.0.0.0 (all interfaces).") from None
-    family, _, _, _, address = infos[0]
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(address)
-        except OSError as exc:
-            what = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be opened ({exc.strerror})"
-            raise ConfigError(f"port {port} on {host} {what}.",
-                              fix=f"pass another port, e.g. --port {port + 1}, or stop the program using it.") from None
-
-
-def is_loopback(host: str) -> bool:
-    """Whether every address ``host`` names is this machine's loopback (127.0.0.0/8, ::1).
-
-    Example:
-        >>> is_loopback("127.0.0.1"), is_loopback("0.0.0.0"), is_loopback("::1")
-        (True, False, True)
-    """
-    import ipaddress
-
-    try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        return False
-    addresses = {info[4][0] for info in infos}
-    return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
 
 
 def dashboard_url(host: str, port: int) -> str:
@@ -97,7 +60,7 @@ def serve_dashboard(model_dir: str | Path, *, host: str = "127.0.0.1", port: int
         raise ConfigError(f"--debug on host {host!r} would let anyone who reaches the port run code on this "
                           "machine (the Werkzeug debugger).", fix="use --debug only with --host 127.0.0.1, or "
                           "leave out --debug.")
-    check_port(host, port)
+    check_listen_address(host, port)
     app = build_app(model_dir)
     if not debug:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
