@@ -75,7 +75,17 @@ def load_auxiliary(directory: str | Path, labels: list[str], *, weight: float = 
     rows overlapping an ``exclude`` text (the main dataset's validation and test texts) are dropped.
 
     Example:
-        >>> aux = load_auxiliary("data/so-titles", ["django", "numpy"], require_tag="python")  # doctest: +SKIP
+        >>> import tempfile
+        >>> from multilabeltext.config import PrepareConfig
+        >>> from multilabeltext.data.prepare import prepare
+        >>> from multilabeltext.progress import quiet
+        >>> beer = tempfile.mkdtemp() + "/beer"
+        >>> with quiet():
+        ...     _ = prepare(["../shared/datasets/stackexchange-samples/beer_se_AaronNie_Posts.xml"], beer,
+        ...                 PrepareConfig(top_n=5))
+        >>> aux = load_auxiliary(beer, ["brewing", "taste", "lager"], require_tag="brewing")
+        >>> aux.summary()["rows"], aux.known.tolist()   # 43 rows tagged brewing; "lager" is not a tag of theirs
+        (43, [True, True, False])
     """
     from .data.dataset import load_dataset, read_labels
 

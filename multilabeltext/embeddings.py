@@ -36,10 +36,18 @@ slightly from run to run (the quality does not).
 Example:
     >>> Word2VecConfig().to_dict()["vector_size"], Word2VecConfig().splits
     (150, ('train', 'validation'))
-    >>> kv = train_word2vec(["data/so-titles"], Word2VecConfig(epochs=2))   # doctest: +SKIP
-    >>> save_vectors(kv, "models/w2v-so-titles")                             # doctest: +SKIP
-    >>> most_similar(load_vectors("models/w2v-so-titles"), "django", topn=3)  # doctest: +SKIP
-    [('admin', 0.71...), ('laravel', 0.63...), ('flask', 0.62...)]
+    >>> import tempfile
+    >>> from multilabeltext.config import PrepareConfig
+    >>> from multilabeltext.data.prepare import prepare
+    >>> from multilabeltext.progress import quiet
+    >>> work = tempfile.mkdtemp()
+    >>> with quiet():
+    ...     _ = prepare(["../shared/datasets/stackexchange-samples/beer_se_AaronNie_Posts.xml"], work + "/beer", PrepareConfig(top_n=5))
+    ...     kv = train_word2vec([work + "/beer"], Word2VecConfig(vector_size=20, min_words=0, workers=1))
+    ...     _ = save_vectors(kv, work + "/w2v-beer")
+    >>> vectors = load_vectors(work + "/w2v-beer")
+    >>> vectors.vector_size, "hops" in vectors, len(most_similar(vectors, "hops", topn=3))
+    (20, True, 3)
 """
 
 from __future__ import annotations
@@ -110,9 +118,15 @@ class TokenCorpus:
     counts documents and tokens per dataset and split (:attr:`counts`).
 
     Example:
-        >>> corpus = TokenCorpus(["data/so-titles"], splits=("train",))   # doctest: +SKIP
-        >>> next(iter(corpus))                                            # doctest: +SKIP
-        ['access', 'base', 'classes', 'variable', 'within', 'child', 'class']
+        >>> import tempfile
+        >>> from multilabeltext.config import PrepareConfig
+        >>> from multilabeltext.data.prepare import prepare
+        >>> from multilabeltext.progress import quiet
+        >>> out = tempfile.mkdtemp() + "/beer"
+        >>> with quiet():
+        ...     _ = prepare(["../shared/datasets/stackexchange-samples/beer_se_AaronNie_Posts.xml"], out, PrepareConfig(top_n=5))
+        >>> next(iter(TokenCorpus([out], splits=("train",))))[:6]
+        ['reduced', 'alcoholic', 'beer', 'made', 'low', 'alcohol']
     """
 
     def __init__(self, datasets: Sequence[str | Path], splits: Sequence[str] = WORD2VEC_SPLITS,

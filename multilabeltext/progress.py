@@ -42,6 +42,17 @@ def is_quiet() -> bool:
     return _quiet
 
 
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Silence progress within a block (as ``--quiet`` does for a command), then restore what was set."""
+    before = _quiet
+    set_quiet(True)
+    try:
+        yield
+    finally:
+        set_quiet(before)
+
+
 class _Bar:
     def __init__(self, progress=None, task_id=None):
         self._progress = progress

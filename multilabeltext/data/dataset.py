@@ -10,9 +10,16 @@ Layout (format version 1)::
     DIR/tutorial/          only with --tutorial-artifacts: labels.npy, classes.json, ids.json, sentences.jsonl
 
 Example:
-    >>> ds = load_dataset("data/so-titles", split="train")   # doctest: +SKIP
-    >>> ds.columns.tolist()                                   # doctest: +SKIP
-    ['id', 'text', 'tags', 'split', 'row']
+    >>> import tempfile
+    >>> from multilabeltext.config import PrepareConfig
+    >>> from multilabeltext.data.prepare import prepare
+    >>> from multilabeltext.progress import quiet
+    >>> out = tempfile.mkdtemp() + "/beer"
+    >>> with quiet():
+    ...     _ = prepare(["../shared/datasets/stackexchange-samples/beer_se_AaronNie_Posts.xml"], out, PrepareConfig(top_n=5))
+    >>> ds = load_dataset(out, split="train")
+    >>> ds.columns.tolist(), len(ds), read_labels(out)[:2]
+    (['id', 'text', 'tags', 'split', 'row'], 136, ['breweries', 'brewing'])
 """
 
 from __future__ import annotations

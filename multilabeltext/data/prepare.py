@@ -12,10 +12,13 @@ The flow, each step a pure batch function from :mod:`.transforms`, :mod:`.tags` 
    replaces the output directory only when everything succeeded.
 
 Example:
-    >>> result = prepare(["../shared/datasets/stackexchange-samples/beer_se_AaronNie_Posts.xml"],
-    ...                  "/tmp/mlt-doctest-beer", PrepareConfig(top_n=5), force=True)   # doctest: +SKIP
-    >>> result.counts["kept"]                                                       # doctest: +SKIP
-    221
+    >>> import tempfile
+    >>> from multilabeltext.progress import quiet
+    >>> out = tempfile.mkdtemp() + "/beer"
+    >>> with quiet():
+    ...     result = prepare(["../shared/datasets/stackexchange-samples/beer_se_AaronNie_Posts.xml"], out, PrepareConfig(top_n=5))
+    >>> result.counts["kept"], result.counts["splits"]
+    (170, {'train': 136, 'validation': 17, 'test': 17})
 """
 
 from __future__ import annotations

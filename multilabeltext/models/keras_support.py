@@ -1,8 +1,8 @@
 """What the Keras models (``lstm``, ``mlp``) share: a quiet Keras import, the device, the per-epoch report.
 
 Example:
-    >>> keras = import_keras()  # doctest: +SKIP
-    >>> keras.backend.backend()  # doctest: +SKIP
+    >>> keras = import_keras()
+    >>> keras.backend.backend()
     'tensorflow'
 """
 

@@ -1,7 +1,8 @@
 """Run the service with uvicorn: one process that batches requests, or ``workers`` processes (each loads the model).
 
-Example:
-    >>> serve("models/so-titles-linear", ServeSettings(port=8000))   # doctest: +SKIP
+Example (serves until Ctrl-C, so it is not run as a doctest)::
+
+    serve("models/so-titles-linear", ServeSettings(port=8000))
 """
 
 from __future__ import annotations

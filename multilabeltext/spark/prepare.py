@@ -17,10 +17,11 @@ The flow (each Python step an embedded pure batch function run through ``mapInPa
 
 ``--out`` must be a local path of the driver (in local mode, or a mount every executor also sees).
 
-Example:
-    >>> from multilabeltext.config import PrepareConfig
-    >>> prepare_spark(["../shared/datasets/stackexchange-samples/beer_se_AaronNie_Posts.xml"],
-    ...               "/tmp/mlt-doctest-beer-spark", PrepareConfig(top_n=5), force=True)  # doctest: +SKIP
+Example (starting Spark takes 15-35 s, so this is not run as a doctest; ``tests/spark`` runs it)::
+
+    from multilabeltext.config import PrepareConfig
+    prepare_spark(["../shared/datasets/stackexchange-samples/beer_se_AaronNie_Posts.xml"],
+                  "/tmp/beer-spark", PrepareConfig(top_n=5), force=True)
 """
 
 from __future__ import annotations

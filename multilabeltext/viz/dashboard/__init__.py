@@ -7,7 +7,8 @@
 
 Nothing heavy is imported here.
 
-Example:
-    >>> from multilabeltext.viz.dashboard.app import build_app       # doctest: +SKIP
-    >>> build_app("models/pyq-linear").run(port=8050)                # doctest: +SKIP
+Example (serves until Ctrl-C, so it is not run as a doctest)::
+
+    from multilabeltext.viz.dashboard.app import build_app
+    build_app("models/pyq-linear").run(port=8050)
 """

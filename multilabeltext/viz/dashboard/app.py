@@ -1,9 +1,9 @@
 """Build the dashboard app for a model directory, and serve it on localhost.
 
-Example:
-    >>> app = build_app("models/so-titles-linear")                              # doctest: +SKIP
-    >>> serve_dashboard("models/so-titles-linear", port=8050, on_ready=print)   # doctest: +SKIP
-    http://127.0.0.1:8050/
+Example (``serve_dashboard`` blocks until Ctrl-C, so this is not run as a doctest)::
+
+    app = build_app("models/so-titles-linear")          # a dash.Dash app, e.g. to embed or test
+    serve_dashboard("models/so-titles-linear", port=8050, on_ready=print)   # prints http://127.0.0.1:8050/
 """
 
 from __future__ import annotations

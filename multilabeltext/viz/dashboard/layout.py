@@ -3,9 +3,10 @@
 Component ids are module constants, shared with :mod:`.callbacks` and the browser test. Styling is one
 inline stylesheet in :data:`INDEX_STRING` (no assets folder to package).
 
-Example:
-    >>> from multilabeltext.viz.dashboard.data import DashboardData   # doctest: +SKIP
-    >>> page = build_layout(DashboardData.load("models/pyq-linear"))    # doctest: +SKIP
+Example (a trained model directory is needed; ``tests/viz/test_dashboard.py`` builds one)::
+
+    from multilabeltext.viz.dashboard.data import DashboardData
+    page = build_layout(DashboardData.load("models/pyq-linear"))
 """
 
 from __future__ import annotations
