@@ -1,11 +1,16 @@
 """``predict --engine spark``: a saved model scores a dataset or a Parquet table inside Spark executors.
 
 The model directory is shipped to the executors (``SparkContext.addFile``) and loaded once per Python
-worker process (a module-level cache: Spark reuses its Python workers, so not once per batch); each batch
-of texts goes through the same :class:`multilabeltext.predict.Predictor` the embedded ``predict`` uses
-(the model's own tokenizer and featurizer, ``predict_proba``, the saved decision rule). The output is a
-Parquet directory of part files with ``id``, ``text``, ``tags`` (decided) and ``probabilities`` (a map
+worker process (a module-level cache: Spark reuses its Python workers, so not once per batch or task);
+each batch of texts goes through the same :class:`multilabeltext.predict.Predictor` the embedded
+``predict`` uses (the model's own saved tokenizer and featurizer, ``predict_proba``, the saved decision
+rule), for every registered model (``linear``, ``mlp``, ``lstm``, ``ensemble``). Before a Keras model
+loads in a worker, TensorFlow gets as many threads as the task has cores (``spark.task.cpus``, default 1:
+two tasks on two cores do not fight over four thread pools) and its C++ logs are quieted. The output is
+a Parquet directory of part files with ``id``, ``text``, ``tags`` (decided) and ``probabilities`` (a map
 of the ``top_k`` best tags, or all, unrounded), written into a temporary sibling and renamed into place.
+How many times each worker process loaded the model comes back to the driver in an accumulator
+(``worker_processes`` in the result).
 
 Example:
     >>> predict_spark("models/so-titles-linear", "data/so-titles", "/tmp/so-tags.parquet")  # doctest: +SKIP
@@ -13,27 +18,69 @@ Example:
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 
 from ..errors import ConfigError, DatasetExistsError, InputNotFoundError, MissingColumnError, MultilabeltextError
 from ..progress import status
 
+try:
+    from pyspark.accumulators import AccumulatorParam
+except ImportError:  # pyspark missing: session.check_environment says how to install it, before any job
+    AccumulatorParam = object
+
 _LOADED: dict[str, object] = {}  # model directory -> Predictor, per Python worker process
+_LOADS: dict[str, int] = {}  # model directory -> times this process has loaded it (a cache miss each)
 OUTPUT_SCHEMA = "id string, text string, tags array<string>, probabilities map<string, double>"
 
 
+class WorkerStats(AccumulatorParam):
+    """An accumulator of ``{"host:pid": {"loads", "tasks", "batches"}}``: per Python worker process, how many
+    times in its life it has loaded the model directory (the most any of its tasks saw), and how many tasks
+    and Arrow batches of this job it ran."""
+
+    def zero(self, value):
+        return {}
+
+    def addInPlace(self, value1, value2):
+        for worker, counts in value2.items():
+            mine = value1.setdefault(worker, {"loads": 0, "tasks": 0, "batches": 0})
+            for key, n in counts.items():
+                mine[key] = max(mine.get(key, 0), n) if key == "loads" else mine.get(key, 0) + n
+        return value1
+
+
+def _prepare_worker() -> None:
+    """Before the first model loads in a Python worker: TensorFlow's thread pools sized to the task's cores
+    (``spark.task.cpus``; an explicit ``TF_NUM_*`` in the executor's environment wins), its C++ logs quiet."""
+    try:
+        from pyspark import TaskContext
+
+        context = TaskContext.get()
+        cpus = context.cpus() if context is not None else 1
+    except Exception:  # noqa: BLE001  (outside a task: one thread, as for one task)
+        cpus = 1
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(max(1, int(cpus))))
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
 def _predictor(path: str):
-    """The Predictor for ``path``, loaded at the first batch of this worker process."""
+    """The Predictor for ``path``, loaded at the first batch of this worker process (then cached)."""
     if path not in _LOADED:
         from ..predict import Predictor
 
+        _prepare_worker()
         _LOADED[path] = Predictor(path)
+        _LOADS[path] = _LOADS.get(path, 0) + 1
     return _LOADED[path]
 
 
-def loads_in_this_process() -> int:
-    """How many model directories this process has loaded (a test checks it is 1 per worker)."""
-    return len(_LOADED)
+def loads_in_this_process(path: str | None = None) -> int:
+    """How many times this process has loaded ``path`` (or any model directory): 1 per worker, not per batch."""
+    return _LOADS.get(path, 0) if path is not None else sum(_LOADS.values())
 
 
 def predict_spark(model_dir: str | Path, input_path: str | Path, out: str | Path, *, top_k: int | None = None,
@@ -42,7 +89,8 @@ def predict_spark(model_dir: str | Path, input_path: str | Path, out: str | Path
                   spark_conf: dict[str, str] | None = None) -> dict:
     """Score every row of ``input_path`` (a dataset directory, or Parquet with id/text columns) into ``out``.
 
-    Returns counts: rows scored, output path. The embedded :class:`~multilabeltext.predict.Predictor`
+    Returns ``rows`` (scored), ``out`` and ``worker_processes`` (per Python worker: model ``loads``,
+    ``tasks``, Arrow ``batches``; a worker that ran nothing but an empty task may be missing). The embedded :class:`~multilabeltext.predict.Predictor`
     checks the model directory on the driver first, so a bad model is reported before any job.
     """
     from ..data import dataset as ds
@@ -73,26 +121,33 @@ def predict_spark(model_dir: str | Path, input_path: str | Path, out: str | Path
         frame = frame.select(frame[id_column].cast("string").alias("id"),
                              frame[text_column].cast("string").alias("text"))
 
+        stats = spark.sparkContext.accumulator({}, WorkerStats())
+
         def score(batches):
             import numpy as np
             import pandas as pd
             from pyspark import SparkFiles
 
-            predictor = _predictor(SparkFiles.get(name))
-            labels = predictor.labels
-            k = min(top_k or len(labels), len(labels))
+            path = SparkFiles.get(name)
+            seen = 0
             for df in batches:
+                seen += 1
+                predictor = _predictor(path)  # loaded at this process's first batch, then cached
+                labels = predictor.labels
+                k = min(top_k or len(labels), len(labels))
                 texts = df["text"].fillna("").tolist()
                 filled = [i for i, t in enumerate(texts) if t.strip()]  # blank texts: no tags (as embedded)
                 tags, probabilities = [[] for _ in texts], [{} for _ in texts]
                 if filled:
                     proba = predictor.model.predict_proba([texts[i] for i in filled])
-                    decided = predictor.from_proba(proba, threshold=threshold, top_k=top_k)
+                    decided = predictor.model.decide(proba, threshold, top_k)
                     order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
                     for row, i in enumerate(filled):
-                        tags[i] = decided[row]["tags"]
+                        tags[i] = decided.tags[row]
                         probabilities[i] = {labels[j]: float(proba[row, j]) for j in order[row]}
                 yield pd.DataFrame({"id": df["id"], "text": df["text"], "tags": tags, "probabilities": probabilities})
+            stats.add({f"{socket.gethostname()}:{os.getpid()}": {
+                "loads": loads_in_this_process(path), "tasks": 1, "batches": seen}})
 
         try:
             with ds.replace_atomically(out) as tmp:
@@ -111,7 +166,12 @@ def predict_spark(model_dir: str | Path, input_path: str | Path, out: str | Path
             raise MultilabeltextError(f"the Spark job failed: {_first_line(exc)}",
                                       fix="check the model with the embedded `predict`, or the executors' logs.") \
                 from None
-    return {"rows": rows, "out": str(out)}
+    workers = stats.value
+    loads = sorted({w["loads"] for w in workers.values() if w["batches"]})  # an empty task loads nothing
+    status(f"{len(workers)} Python worker process(es) ran {sum(w['tasks'] for w in workers.values())} task(s) "
+           f"of {sum(w['batches'] for w in workers.values())} Arrow batch(es), each loading the model "
+           + ("once" if loads == [1] else f"{', '.join(map(str, loads))} time(s)"))
+    return {"rows": rows, "out": str(out), "worker_processes": workers}
 
 
 def _input_files(input_path: str | Path, split: str | None) -> list[str]:
