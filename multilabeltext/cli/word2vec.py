@@ -29,6 +29,9 @@ too) or binary file (.bin); gensim .kv/.model files are pickles and load only wi
   Transfer: one vocabulary from two datasets, training split only, one worker (reproducible):
   [cyan]multilabeltext word2vec data/so-titles data/pythonquestions-sample --out models/w2v --splits train --workers 1[/cyan]
 
+  A corpus past one machine, on Spark ML (skip-gram, hierarchical softmax; the same vectors directory):
+  [cyan]multilabeltext word2vec data/so-full --engine spark --spark-master yarn --out models/w2v-so[/cyan]
+
   Query saved (or downloaded) vectors:
   [cyan]multilabeltext word2vec --vectors models/w2v-titles --similar django --similar pandas --topn 5[/cyan]
   [cyan]multilabeltext word2vec --vectors GoogleNews-vectors-negative300.bin --similar python[/cyan]
@@ -83,6 +86,14 @@ def word2vec_command(
     trust: Annotated[bool, typer.Option("--trust", help="Allow loading gensim .kv/.model files, which are "
                                         "pickles: only for files from a source you trust.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it already holds word vectors.")] = False,
+    engine: Annotated[str, typer.Option(help="embedded (gensim, this machine) | spark (Spark ML skip-gram for corpora "
+                                        "past one machine; needs multilabeltext[spark]; hierarchical softmax, so "
+                                        "--cbow, negative, sample and corpus are refused; --workers sets its "
+                                        "numPartitions)", rich_help_panel="Engine")] = "embedded",
+    spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL with --engine spark \\[default: "
+                                                        "local[*], or spark-submit's]", rich_help_panel="Engine")] = None,
+    spark_conf: Annotated[Optional[list[str]], typer.Option(help="Spark setting key=value (repeatable), e.g. "
+                                                            "spark.executor.memory=4g", rich_help_panel="Engine")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary; print only OUT, and "
                                         "--similar results as query<TAB>word<TAB>similarity lines.")] = False,
 ) -> None:
@@ -107,9 +118,13 @@ def word2vec_command(
 
     from .. import embeddings as emb
 
+    if engine not in ("embedded", "spark"):
+        fail(ConfigError(f"--engine must be embedded or spark, got {engine!r}.", fix="pass --engine spark."))
     if vectors:
         unused = [f"--{k.replace('_', '-')}" for k in given] + (["--config"] if config else []) \
-            + (["--out"] if out else []) + (["--force"] if force else [])
+            + (["--out"] if out else []) + (["--force"] if force else []) \
+            + (["--engine"] if engine != "embedded" else []) + (["--spark-master"] if spark_master else []) \
+            + (["--spark-conf"] if spark_conf else [])
         if unused:
             fail(ConfigError(f"these options apply only to training: {', '.join(unused)}; with --vectors nothing "
                              "is trained.",
@@ -133,7 +148,14 @@ def word2vec_command(
 
         with run(claim_output, out, inputs=datasets):  # one run per output, taken before any work
             run(emb.check_vectors_out, out, force=force)
-            kv = run(emb.train_word2vec, datasets, settings)
+            if engine == "spark":
+                from ..spark.session import parse_conf
+                from ..spark.word2vec import train_word2vec_spark
+
+                kv = run(train_word2vec_spark, datasets, settings, master=spark_master,
+                         spark_conf=run(parse_conf, spark_conf))
+            else:
+                kv = run(emb.train_word2vec, datasets, settings)
             run(emb.save_vectors, kv, out, force=force)
         if quiet:
             print(out)
