@@ -21,6 +21,13 @@ with each dataset's own tokenizer, and writes OUT: vectors.npy (float32), vocab.
 With [bold]--vectors[/bold] it loads vectors instead: such a directory, a word2vec text file (.txt/.vec, GloVe \
 too) or binary file (.bin); gensim .kv/.model files are pickles and load only with --trust.
 
+With [bold]--engine spark[/bold] Spark ML trains it instead (corpora past one machine), on the same tokens \
+(each dataset's tokenizer runs in the executors) into the same OUT: --vector-size, --window, --min-count, \
+--epochs (raised for small corpora alike), --seed and --max-vocab carry over, --workers is Spark's \
+numPartitions. Spark ML trains skip-gram with hierarchical softmax: CBOW, negative sampling (negative), \
+down-sampling (sample) and the corpus mode have no Spark equivalent and are refused unless left at their \
+defaults.
+
 [bold]Examples[/bold]
 
   Train on the so-titles sample and ask for the words nearest to 'sql':
@@ -87,9 +94,9 @@ def word2vec_command(
                                         "pickles: only for files from a source you trust.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it already holds word vectors.")] = False,
     engine: Annotated[str, typer.Option(help="embedded (gensim, this machine) | spark (Spark ML skip-gram for corpora "
-                                        "past one machine; needs multilabeltext[spark]; hierarchical softmax, so "
-                                        "--cbow, negative, sample and corpus are refused; --workers sets its "
-                                        "numPartitions)", rich_help_panel="Engine")] = "embedded",
+                                        "past one machine; needs multilabeltext\\[spark]; hierarchical softmax: "
+                                        "--cbow and non-default negative, sample or corpus are refused; --workers is "
+                                        "its numPartitions, 0 = one per core)", rich_help_panel="Engine")] = "embedded",
     spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL with --engine spark \\[default: "
                                                         "local[*], or spark-submit's]", rich_help_panel="Engine")] = None,
     spark_conf: Annotated[Optional[list[str]], typer.Option(help="Spark setting key=value (repeatable), e.g. "
