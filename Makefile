@@ -12,9 +12,11 @@ PYQ := $(DATASETS)/pythonquestions-sample/predictions_for_plotly.csv
 MLT := TF_CPP_MIN_LOG_LEVEL=2 $(BIN)/multilabeltext
 
 run: install prepare-samples  ## install, then the whole flow on the real samples: prepare -> word2vec -> train -> evaluate -> report
-	$(MLT) word2vec data/pythonquestions-sample --out models/pythonquestions-vectors --force --similar pandas --topn 5
+# Word2Vec on one thread and the LSTM's TensorFlow op determinism: two runs on one machine give the same numbers.
+	$(MLT) word2vec data/pythonquestions-sample --out models/pythonquestions-vectors --force --similar pandas --topn 5 \
+	    --workers 1
 	$(MLT) train data/pythonquestions-sample --out models/pythonquestions-lstm --model lstm \
-	    --vectors models/pythonquestions-vectors --force --quiet
+	    --vectors models/pythonquestions-vectors --force --quiet --auxiliary data/so-titles --auxiliary-tag python
 	$(MLT) train data/pythonquestions-sample --out models/pythonquestions-linear --force --quiet \
 	    --auxiliary data/so-titles --auxiliary-tag python
 	$(MLT) evaluate models/pythonquestions-lstm models/pythonquestions-linear --reference-2018 $(PYQ) --no-per-tag
