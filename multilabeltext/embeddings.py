@@ -223,7 +223,8 @@ class TokenCorpus:
 
     def summary(self) -> list[dict]:
         """Per dataset: path, splits, documents, tokens (of the last full pass), tokenizer, manifest hash."""
-        from .data.dataset import MANIFEST, sha256_file
+        from .data.dataset import MANIFEST
+        from .safefiles import sha256_file
 
         out = []
         for dataset, tokenizer in self.tokenizers.items():
@@ -439,7 +440,9 @@ def save_vectors(kv: KeyedVectors, directory: str | Path, *, metadata: dict | No
     with ``metadata``, plus the format, sizes, versions and file hashes. Nothing is pickled. Returns the
     directory.
     """
-    from .data.dataset import replace_atomically, sha256_file, write_json
+    from .jsonfile import write_json
+    from .outputs import replace_atomically
+    from .safefiles import sha256_file
 
     out = check_vectors_out(directory, force=force)
     words = list(kv.index_to_key)

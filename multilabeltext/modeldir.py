@@ -193,7 +193,7 @@ class TrainedModel:
     @cached_property
     def dataset(self) -> Path | None:
         """The dataset directory the model was trained on, if it is still there unchanged (else ``None``)."""
-        from .data.dataset import sha256_file
+        from .safefiles import sha256_file
 
         info = self.meta.get("dataset") or {}
         path = Path(info.get("path", ""))  # as recorded (evaluate also looks beside the model: trained_on)
@@ -267,8 +267,8 @@ def check_top_k(top_k) -> None:
 def save_model(directory: str | Path, model, *, thresholds, train_config: dict, dataset: dict, metrics: dict,
                timings: dict, predictions=None, force: bool = False) -> Path:
     """Write a complete model directory atomically (refuses an existing one unless ``force``)."""
-    from .data.dataset import atomic_directory
     from .jsonfile import write_json
+    from .outputs import atomic_directory
 
     directory = Path(directory)
     with atomic_directory(directory, force=force, marker="model.json") as tmp:

@@ -9,7 +9,7 @@ output first. A claim:
 * takes an exclusive lock, the file ``.NAME.lock`` beside the output (``flock``: released by the system
   when the process dies, even by ``kill -9``); a second run on the same output is refused at once;
 * removes ``.NAME.tmp-PID`` / ``.NAME.old-PID`` siblings of processes that are no longer alive (a kill
-  between the two renames of :func:`~multilabeltext.data.dataset.replace_atomically` leaves the old output
+  between the two renames of :func:`replace_atomically` leaves the old output
   only as ``.NAME.old-PID``: it is put back).
 
 Claims are re-entrant within one process (the library claims again where it writes).
@@ -28,9 +28,11 @@ import errno
 import os
 import shutil
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import ConfigError, MultilabeltextError, OutputBusyError
+from .errors import ConfigError, DatasetExistsError, MultilabeltextError, OutputBusyError
 
 _held: dict[str, list] = {}  # lock path -> [fd, depth], for this process
 
@@ -246,6 +248,71 @@ def write_text_atomically(out: str | Path, text: str) -> Path:
             tmp.unlink(missing_ok=True)
             raise
     return out
+
+
+def check_replaceable(out: str | Path, *, force: bool = False, marker: str = "manifest.json") -> Path:
+    """Raise :class:`DatasetExistsError` unless ``out`` may be written: new, empty, or (with ``force``) a
+    directory holding ``marker`` (a dataset's manifest.json, a model's model.json), never other data."""
+    out = Path(out)
+    kind = "dataset" if marker == "manifest.json" else "model"
+    if out.exists() and not out.is_dir():
+        raise DatasetExistsError("the output path exists and is a file.", path=out,
+                                 fix="choose a directory path for --out.")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        what = f"a {kind}" if (out / marker).exists() else "files"
+        raise DatasetExistsError(f"the output directory already holds {what}.", path=out,
+                                 fix="pass --force to replace it, or choose another --out directory.")
+    if out.is_dir() and any(out.iterdir()) and force and not (out / marker).exists():
+        raise DatasetExistsError(f"the output directory holds files that are not a {kind}; --force only "
+                                 f"replaces a {kind} directory, to never delete other data.", path=out,
+                                 fix="choose another --out directory, or empty this one yourself.")
+    return out
+
+
+@contextmanager
+def atomic_directory(out: str | Path, *, force: bool = False, marker: str = "manifest.json") -> Iterator[Path]:
+    """Yield a temporary sibling directory that replaces ``out`` only if the block succeeds.
+
+    Refuses an ``out`` that already holds files unless ``force``; even with ``force`` it only replaces a
+    directory holding ``marker`` (a dataset's manifest.json, a model's model.json), never other data.
+    An interrupted or failed run leaves ``out`` as it was and removes the temporary directory.
+    """
+    with claim_output(out):
+        out = check_replaceable(out, force=force, marker=marker)
+        with replace_atomically(out) as tmp:
+            yield tmp
+
+
+@contextmanager
+def replace_atomically(out: Path) -> Iterator[Path]:
+    """Yield a fresh temporary sibling of ``out`` that is renamed to ``out`` (replacing it) if the block succeeds.
+
+    No checks of what ``out`` holds: callers decide first whether it may be replaced (:func:`atomic_directory`
+    does). It claims ``out`` (:mod:`multilabeltext.outputs`: a lock, stale temporaries of dead runs removed);
+    a failed write (disk full, read-only) becomes the project's error naming the path.
+    """
+    with claim_output(out) as out:
+        tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+        except OSError as exc:
+            raise os_error(exc, out.parent) from None
+        try:
+            yield tmp
+            if out.exists():
+                old = out.parent / f".{out.name}.old-{os.getpid()}"
+                out.rename(old)
+                tmp.rename(out)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                tmp.rename(out)
+        except OSError as exc:
+            if not is_write_error(exc):
+                raise
+            raise os_error(exc, exc.filename or out) from None
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EBUSY, errno.EFBIG}

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -26,11 +27,18 @@ from .errors import DatasetFormatError
 MAX_FILE_BYTES = 16 << 30  # bound per file when no size is declared
 
 
+def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
+    """Hex SHA-256 of a file, read in chunks (hashlib releases the GIL, so this can run in a thread)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def file_sizes(directory: str | Path) -> dict[str, dict]:
     """``relative path -> {"bytes", "sha256"}`` of every regular file under ``directory`` (what
     :func:`check_tree` verifies: sizes always, contents with ``verify=True``)."""
-    from .data.dataset import sha256_file
-
     directory = Path(directory)
     return {p.relative_to(directory).as_posix(): {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
             for p in sorted(directory.rglob("*")) if p.is_file() and not p.is_symlink()}
@@ -67,8 +75,6 @@ def check_tree(directory: str | Path, *, declared: dict | None = None, kind: str
             raise DatasetFormatError(f"{relative} is {actual:,} bytes, but the {kind} was saved with {size:,} "
                                      "(truncated, replaced or edited since).", path=path, fix=fix)
         if verify and digest:
-            from .data.dataset import sha256_file
-
             if sha256_file(path) != digest:
                 raise DatasetFormatError(f"{relative} is not the file the {kind} was saved with (its SHA-256 "
                                          "differs): replaced or edited since.", path=path, fix=fix)

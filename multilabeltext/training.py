@@ -46,8 +46,7 @@ def _split(directory: Path, split: str, labels: list[str]):
 
 def train(dataset: str | Path, out: str | Path, config: TrainConfig | None = None, *, force: bool = False) -> TrainResult:
     """Train ``config.model`` on a prepared dataset and write a model directory at ``out``."""
-    from .data.dataset import check_replaceable
-    from .outputs import claim_output
+    from .outputs import check_replaceable, claim_output
 
     config = config or TrainConfig()
     with claim_output(out, inputs=[dataset, config.vectors, config.auxiliary]):  # before any work
@@ -57,9 +56,10 @@ def train(dataset: str | Path, out: str | Path, config: TrainConfig | None = Non
 
 def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool) -> TrainResult:
     from .core import fit_tune_score
-    from .data.dataset import read_labels, read_manifest, sha256_file, verify_files
+    from .data.dataset import read_labels, read_manifest, verify_files
     from .modeldir import save_model
     from .models import get_model
+    from .safefiles import sha256_file
 
     manifest = read_manifest(dataset)
     verify_files(dataset, manifest)  # a swapped train.parquet is refused before it is learned from

@@ -170,7 +170,7 @@ def test_an_output_left_renamed_by_a_killed_run_is_put_back(tmp_path):
 def test_sigkilled_prepare_leaves_debris_that_the_next_run_removes(tmp_path):
     out = tmp_path / "ds"
     code = ("import os, signal, sys; sys.argv = ['multilabeltext', 'prepare', sys.argv[1], '--out', sys.argv[2], "
-            "'--jobs', '1', '--quiet']; import multilabeltext.data.dataset as d; w = d.write_json; "
+            "'--jobs', '1', '--quiet']; import multilabeltext.data.prepare as d; w = d.write_json; "
             "d.write_json = lambda *a: (w(*a), os.kill(os.getpid(), signal.SIGKILL)); "
             "from multilabeltext.cli import app; app()")
     run_python("-c", code, str(BEER_XML), str(out))
@@ -183,12 +183,12 @@ def test_sigkilled_prepare_leaves_debris_that_the_next_run_removes(tmp_path):
 
 
 def test_disk_full_is_a_message_and_leaves_nothing(tmp_path, monkeypatch):
-    import multilabeltext.data.dataset as dataset
+    import multilabeltext.data.prepare as prepare
 
     def full(path, data):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(dataset, "write_json", full)
+    monkeypatch.setattr(prepare, "write_json", full)
     result = run_cli("prepare", BEER_XML, "--out", tmp_path / "ds", "--jobs", "1", "--quiet")
     assert_refused(result, "No space left on device", "Fix:")
     assert list(tmp_path.iterdir()) == []

@@ -24,16 +24,12 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from ..config import SPLITS
-from ..errors import DatasetExistsError, DatasetFormatError
+from ..errors import DatasetFormatError
+from ..safefiles import sha256_file
 
 FORMAT_NAME = "multilabeltext-dataset"
 FORMAT_VERSION = 1
@@ -43,88 +39,6 @@ LABELS = "labels.json"
 
 def split_file(directory: str | Path, split: str) -> Path:
     return Path(directory) / f"{split}.parquet"
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 22) -> str:
-    """Hex SHA-256 of a file, read in chunks (hashlib releases the GIL, so this can run in a thread)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def check_replaceable(out: str | Path, *, force: bool = False, marker: str = MANIFEST) -> Path:
-    """Raise :class:`DatasetExistsError` unless ``out`` may be written: new, empty, or (with ``force``) a
-    directory holding ``marker`` (a dataset's manifest.json, a model's model.json), never other data."""
-    out = Path(out)
-    kind = "dataset" if marker == MANIFEST else "model"
-    if out.exists() and not out.is_dir():
-        raise DatasetExistsError("the output path exists and is a file.", path=out,
-                                 fix="choose a directory path for --out.")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        what = f"a {kind}" if (out / marker).exists() else "files"
-        raise DatasetExistsError(f"the output directory already holds {what}.", path=out,
-                                 fix="pass --force to replace it, or choose another --out directory.")
-    if out.is_dir() and any(out.iterdir()) and force and not (out / marker).exists():
-        raise DatasetExistsError(f"the output directory holds files that are not a {kind}; --force only "
-                                 f"replaces a {kind} directory, to never delete other data.", path=out,
-                                 fix="choose another --out directory, or empty this one yourself.")
-    return out
-
-
-@contextmanager
-def atomic_directory(out: str | Path, *, force: bool = False, marker: str = MANIFEST) -> Iterator[Path]:
-    """Yield a temporary sibling directory that replaces ``out`` only if the block succeeds.
-
-    Refuses an ``out`` that already holds files unless ``force``; even with ``force`` it only replaces a
-    directory holding ``marker`` (a dataset's manifest.json, a model's model.json), never other data.
-    An interrupted or failed run leaves ``out`` as it was and removes the temporary directory.
-    """
-    from ..outputs import claim_output
-
-    with claim_output(out):
-        out = check_replaceable(out, force=force, marker=marker)
-        with replace_atomically(out) as tmp:
-            yield tmp
-
-
-@contextmanager
-def replace_atomically(out: Path) -> Iterator[Path]:
-    """Yield a fresh temporary sibling of ``out`` that is renamed to ``out`` (replacing it) if the block succeeds.
-
-    No checks of what ``out`` holds: callers decide first whether it may be replaced (:func:`atomic_directory`
-    does). It claims ``out`` (:mod:`multilabeltext.outputs`: a lock, stale temporaries of dead runs removed);
-    a failed write (disk full, read-only) becomes the project's error naming the path.
-    """
-    from ..outputs import claim_output, is_write_error, os_error
-
-    with claim_output(out) as out:
-        tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-        try:
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir()
-        except OSError as exc:
-            raise os_error(exc, out.parent) from None
-        try:
-            yield tmp
-            if out.exists():
-                old = out.parent / f".{out.name}.old-{os.getpid()}"
-                out.rename(old)
-                tmp.rename(out)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                tmp.rename(out)
-        except OSError as exc:
-            if not is_write_error(exc):
-                raise
-            raise os_error(exc, exc.filename or out) from None
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def read_manifest(directory: str | Path) -> dict:

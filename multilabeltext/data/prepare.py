@@ -44,8 +44,11 @@ import pyarrow.parquet as pq
 from .. import __version__
 from ..config import SPLITS, PrepareConfig
 from ..errors import ConfigError, EmptyDatasetError
+from ..jsonfile import write_json
+from ..outputs import atomic_directory, check_replaceable
 from ..parallel import ordered_map, resolve_jobs
 from ..progress import status, task
+from ..safefiles import sha256_file
 from . import dataset as ds
 from .cleaning import clean_texts
 from .readers import RawBatch, open_source
@@ -159,7 +162,7 @@ def prepare(inputs: list[str | Path], out: str | Path, config: PrepareConfig | N
     from ..outputs import claim_output
 
     with claim_output(out, inputs=inputs):  # before any work: one run per output, inputs never inside it
-        ds.check_replaceable(out, force=force)
+        check_replaceable(out, force=force)
         return _prepare(inputs, out, config, force)
 
 
@@ -173,8 +176,8 @@ def _prepare(inputs: list[str | Path], out: str | Path, config: PrepareConfig, f
     n_buckets = min(max(math.ceil(total_bytes / BUCKET_BYTES), 1), 64)
     counts: Counter = Counter()
 
-    with ds.atomic_directory(out, force=force) as tmp, ThreadPoolExecutor(1) as hasher:
-        source_hashes = {str(p): hasher.submit(ds.sha256_file, p) for p in source.files}
+    with atomic_directory(out, force=force) as tmp, ThreadPoolExecutor(1) as hasher:
+        source_hashes = {str(p): hasher.submit(sha256_file, p) for p in source.files}
         buckets = _Buckets(tmp / "_staging", n_buckets)
         leaks = _Leaks(counts) if config.split == "column" else None
         try:
@@ -195,9 +198,9 @@ def _prepare(inputs: list[str | Path], out: str | Path, config: PrepareConfig, f
         label_table = _label_table(joined, splits, kept_labels)
         if config.tutorial_artifacts:
             _write_tutorial_artifacts(tmp, kept_labels, config, jobs)
-        ds.write_json(tmp / ds.LABELS, kept_labels)
+        write_json(tmp / ds.LABELS, kept_labels)
         manifest = _manifest(source, config, counts, label_table, files, source_hashes, tmp, kept_labels, n_buckets)
-        ds.write_json(tmp / ds.MANIFEST, manifest)
+        write_json(tmp / ds.MANIFEST, manifest)
         shutil.rmtree(tmp / "_staging", ignore_errors=True)
     return PrepareResult(out=Path(out), manifest=manifest, counts=manifest["counts"], labels=kept_labels)
 
@@ -416,7 +419,7 @@ def _stage_write(tmp: Path, buckets: _Buckets, joined: list[pd.DataFrame], split
     finally:
         for w in writers.values():
             w.close()
-    return {f"{s}.parquet": {"rows": rows[s], "sha256": ds.sha256_file(ds.split_file(tmp, s))} for s in SPLITS}
+    return {f"{s}.parquet": {"rows": rows[s], "sha256": sha256_file(ds.split_file(tmp, s))} for s in SPLITS}
 
 
 def _label_table(joined: list[pd.DataFrame], splits: list[np.ndarray], labels: list[str]) -> list[dict]:
@@ -465,8 +468,8 @@ def _write_tutorial_artifacts(tmp: Path, labels: list[str], config: PrepareConfi
             sentences.write("\n".join(lines) + "\n")
             bar.advance(len(lines))
     np.save(out / "labels.npy", np.concatenate(matrices) if matrices else np.zeros((0, len(labels)), np.uint8))
-    ds.write_json(out / "classes.json", labels)
-    ds.write_json(out / "ids.json", ids)
+    write_json(out / "classes.json", labels)
+    write_json(out / "ids.json", ids)
 
 
 def _hash_extra_files(files: dict, tmp: Path, config: PrepareConfig) -> None:
@@ -474,8 +477,8 @@ def _hash_extra_files(files: dict, tmp: Path, config: PrepareConfig) -> None:
     engines' manifests list them."""
     if config.tutorial_artifacts:
         for name in ("labels.npy", "classes.json", "ids.json", "sentences.jsonl"):
-            files[f"tutorial/{name}"] = {"sha256": ds.sha256_file(tmp / "tutorial" / name)}
-    files["labels.json"] = {"sha256": ds.sha256_file(tmp / ds.LABELS)}
+            files[f"tutorial/{name}"] = {"sha256": sha256_file(tmp / "tutorial" / name)}
+    files["labels.json"] = {"sha256": sha256_file(tmp / ds.LABELS)}
 
 
 def _manifest_head() -> dict:

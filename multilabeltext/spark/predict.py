@@ -93,9 +93,8 @@ def predict_spark(model_dir: str | Path, input_path: str | Path, out: str | Path
     ``tasks``, Arrow ``batches``; a worker that ran nothing but an empty task may be missing). The embedded :class:`~multilabeltext.predict.Predictor`
     checks the model directory on the driver first, so a bad model is reported before any job.
     """
-    from ..data import dataset as ds
     from ..modeldir import read_model_meta
-    from ..outputs import claim_output
+    from ..outputs import claim_output, replace_atomically
     from ..predict import _check_options
     from .readers import is_uri
     from .session import get_session
@@ -150,7 +149,7 @@ def predict_spark(model_dir: str | Path, input_path: str | Path, out: str | Path
                 "loads": loads_in_this_process(path), "tasks": 1, "batches": seen}})
 
         try:
-            with ds.replace_atomically(out) as tmp:
+            with replace_atomically(out) as tmp:
                 status(f"Scoring on Spark ({spark.sparkContext.defaultParallelism} cores)")
                 frame.mapInPandas(score, OUTPUT_SCHEMA).write.mode("overwrite").parquet(
                     (tmp / "parts").resolve().as_uri())

@@ -34,14 +34,16 @@ import numpy as np
 
 from ..config import SPLITS, PrepareConfig
 from ..errors import ConfigError, EmptyDatasetError, MalformedInputError, MultilabeltextError
+from ..jsonfile import write_json
+from ..outputs import atomic_directory, check_replaceable
 from ..progress import status
+from ..safefiles import sha256_file
 from .readers import SparkSource, display_name, is_uri, plan_source, read_parsed
 
 
 def prepare_spark(inputs: list[str | Path], out: str | Path, config: PrepareConfig | None = None, *,
                   force: bool = False, master: str | None = None, spark_conf: dict[str, str] | None = None):
     """Like :func:`multilabeltext.data.prepare.prepare`, on Spark; returns the same ``PrepareResult``."""
-    from ..data import dataset as ds
 
     config = config or PrepareConfig()
     if not inputs:
@@ -52,7 +54,7 @@ def prepare_spark(inputs: list[str | Path], out: str | Path, config: PrepareConf
     from ..outputs import claim_output
 
     with claim_output(out, inputs=[p for p in inputs if not is_uri(str(p))]):  # one run per output, as embedded
-        ds.check_replaceable(out, force=force)
+        check_replaceable(out, force=force)
         return _prepare_spark(inputs, out, config, force, master, spark_conf)
 
 
@@ -65,7 +67,7 @@ def _prepare_spark(inputs, out, config: PrepareConfig, force: bool, master, spar
     if config.split == "column" and source.format_name != "table":
         raise ConfigError(f"--split column needs a table input with a split column; {source.format_name} "
                           "sources carry no split.", fix="use --split iterative.")
-    with ds.atomic_directory(out, force=force) as tmp:
+    with atomic_directory(out, force=force) as tmp:
         status("Starting Spark")
         spark = get_session(master, spark_conf)
         try:
@@ -81,9 +83,9 @@ def _prepare_spark(inputs, out, config: PrepareConfig, force: bool, master, spar
             from ..data.prepare import _write_tutorial_artifacts
 
             _write_tutorial_artifacts(tmp, kept_labels, config, jobs=1)
-        ds.write_json(tmp / ds.LABELS, kept_labels)
+        write_json(tmp / ds.LABELS, kept_labels)
         manifest = _manifest(source, config, counts, label_table, files, tmp, kept_labels, spark)
-        ds.write_json(tmp / ds.MANIFEST, manifest)
+        write_json(tmp / ds.MANIFEST, manifest)
         shutil.rmtree(tmp / "_spark", ignore_errors=True)
     return PrepareResult(out=Path(out), manifest=manifest, counts=manifest["counts"], labels=kept_labels)
 
@@ -517,13 +519,12 @@ def _write(kept, tmp: Path) -> dict:
                                  schema=ROW_SCHEMA)
                 writer.write_table(table)
                 rows += table.num_rows
-        files[f"{s}.parquet"] = {"rows": rows, "sha256": ds.sha256_file(ds.split_file(tmp, s))}
+        files[f"{s}.parquet"] = {"rows": rows, "sha256": sha256_file(ds.split_file(tmp, s))}
     return files
 
 
 def _manifest(source: SparkSource, config: PrepareConfig, counts: Counter, label_table, files, tmp: Path,
               labels: list[str], spark) -> dict:
-    from ..data import dataset as ds
     from ..data.prepare import _hash_extra_files, _manifest_head
 
     split_rows = {s: files[f"{s}.parquet"]["rows"] for s in SPLITS}
@@ -532,7 +533,7 @@ def _manifest(source: SparkSource, config: PrepareConfig, counts: Counter, label
     for plan in source.plans:
         entry = {"path": plan.path}
         if not is_uri(plan.path):
-            entry.update(bytes=Path(plan.path).stat().st_size, sha256=ds.sha256_file(plan.path))
+            entry.update(bytes=Path(plan.path).stat().st_size, sha256=sha256_file(plan.path))
         described.append(entry)
     return {
         **_manifest_head(),
