@@ -59,6 +59,7 @@ EMOJI_PATTERN = f"{_EMOJI}[{_EMOJI_MODIFIERS}]*(?:\u200d{_EMOJI}[{_EMOJI_MODIFIE
 # ASCII characters that can be part of a token; every other ASCII byte splits the text (see the module docstring)
 _TOKEN_ASCII = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.'+#-")
 _SPLIT_ASCII = bytes(c if c in _TOKEN_ASCII or c >= 0x80 else 0x20 for c in range(256))
+_BATCH_ASCII_LOWER = bytes(_SPLIT_ASCII[c + 32] if 65 <= c <= 90 else _SPLIT_ASCII[c] for c in range(256))  # A-Z -> a-z too
 
 # NLTK's English stopword list (the tutorial used it; its corpus download is not available offline).
 STOPWORDS = frozenset("""
@@ -87,6 +88,7 @@ class Tokenizer:
         flags = re.IGNORECASE if not self.config.lowercase else 0
         self._findall = re.compile(f"{TOKEN_PATTERN}|{EMOJI_PATTERN}", flags).findall
         self._stop = STOPWORDS if self.config.remove_stopwords else frozenset()
+        self._batch_table = _BATCH_ASCII_LOWER if self.config.lowercase else _SPLIT_ASCII
         shared = _SHARED.get(self.config)
         if shared is None:  # tokenizers with the same settings share what they learned (ensemble members)
             shared = _SHARED[self.config] = (_PieceTokens(self), {})
@@ -100,13 +102,17 @@ class Tokenizer:
         if tokens is not None:  # the same text again (the next ensemble member): a copy, callers may change it
             return list(tokens)
         tokens = self._tokenize(text)
+        self._remember_text(text, tokens)
+        return list(tokens)
+
+    def _remember_text(self, text: str, tokens: list[str]) -> None:
+        recent = self._recent
         if len(recent) >= _RECENT_TEXTS:
             try:
                 del recent[next(iter(recent))]  # the oldest
             except (KeyError, RuntimeError, StopIteration):  # another thread got there first
                 pass
         recent[text] = tokens
-        return list(tokens)
 
     def _tokenize(self, text: str) -> list[str]:
         if self.config.lowercase:
@@ -140,8 +146,32 @@ class Tokenizer:
         return tuple(t for t in tokens if t not in stop and len(t) >= shortest)
 
     def batch(self, texts: Iterable[str | None]) -> list[list[str]]:
-        """Tokenize a batch of texts (the pure batch function later stages and engines call)."""
-        return [self(t) for t in texts]
+        """Tokenize a batch of texts (the pure batch function later stages and engines call): the same tokens
+        as calling the tokenizer on each, computed in C++ for batches of more than a few new texts."""
+        texts = texts if isinstance(texts, list) else list(texts)
+        out: list = [None] * len(texts)
+        recent = self._recent
+        new_at, new = [], []
+        for i, text in enumerate(texts):
+            if not text or not isinstance(text, str):
+                out[i] = self(text)  # [] for None / "", and whatever the per-text path does with a non-text
+                continue
+            tokens = recent.get(text)
+            if tokens is None:
+                new_at.append(i)
+                new.append(text)
+            else:  # seen lately (the previous member of an ensemble): a copy, callers may change it
+                out[i] = list(tokens)
+        if len(new) < _BATCH_MIN:
+            for i, text in zip(new_at, new):
+                out[i] = self(text)
+            return out
+        from .tokenizer_batch import token_lists
+
+        for i, text, tokens in zip(new_at, new, token_lists(self, new)):
+            self._remember_text(text, tokens)
+            out[i] = list(tokens)
+        return out
 
     def __reduce__(self):
         return (Tokenizer, (self.config,))
@@ -163,6 +193,7 @@ class _PieceTokens(dict):
 
 
 _CACHE_LIMIT = 200_000  # distinct pieces remembered per tokenizer settings (~30 MB); then it starts again
+_BATCH_MIN = 16  # new texts from which batch() takes the C++ path (below, Arrow's cost per call is more)
 _RECENT_TEXTS = 4_096  # texts whose tokens are remembered (an ensemble's members tokenize a batch once)
 _SHARED: dict[TokenizerConfig, tuple[_PieceTokens, dict[str, list[str]]]] = {}
 
