@@ -1,4 +1,5 @@
-"""The fast tokenizer gives exactly the plain regex's tokens on every line of every sample, emoji apart."""
+"""The fast tokenizer (``batch`` and the per-text path) gives exactly the plain regex's tokens on every line of every
+sample, emoji apart."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from multilabeltext.config import TokenizerConfig
-from multilabeltext.data.tokenizer import EMOJI_PATTERN, STOPWORDS, TOKEN_PATTERN, Tokenizer
+from multilabeltext.data.tokenizer import EMOJI_PATTERN, STOPWORDS, TOKEN_PATTERN, Tokenizer, clear_caches
 
 DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 SAMPLES = sorted(p for p in DATASETS.rglob("*") if p.is_file() and p.suffix in {".csv", ".tsv", ".txt", ".xml", ".id"})
@@ -34,18 +35,25 @@ def test_samples_found():
 
 @pytest.mark.parametrize("config", SETTINGS, ids=["default", "cased-all-words-min2"])
 def test_same_tokens_as_the_regex_on_every_sample(config):
+    """Each sample's lines go through ``batch`` (the C++ path every stage calls) in batches of 2,000, and each
+    line through the per-text path too (``_tokenize``: not the recent-texts cache ``batch`` just filled)."""
+    clear_caches()
     tokenizer = Tokenizer(config)
     lines = checked = 0
     for path in SAMPLES:
         text = path.read_text(encoding="utf-8", errors="surrogateescape")
-        for line in text.splitlines():
-            lines += 1
-            tokens = tokenizer(line)
-            without_emoji = [t for t in tokens if not EMOJI.fullmatch(t)]
-            expected = reference(line, config)
-            if without_emoji != expected:
-                raise AssertionError(f"{path.name}: {line[:200]!r}\n got {without_emoji[:40]}\n want {expected[:40]}")
-            checked += len(tokens)
+        all_lines = text.splitlines()
+        for start in range(0, len(all_lines), 2_000):
+            batch = all_lines[start:start + 2_000]
+            for line, tokens in zip(batch, tokenizer.batch(batch), strict=True):
+                lines += 1
+                one = tokenizer._tokenize(line) if line else []
+                without_emoji = [t for t in tokens if not EMOJI.fullmatch(t)]
+                expected = reference(line, config)
+                if tokens != one or without_emoji != expected:
+                    raise AssertionError(f"{path.name}: {line[:200]!r}\n batch {tokens[:40]}\n per-text {one[:40]}"
+                                         f"\n regex {expected[:40]}")
+                checked += len(tokens)
     assert lines > 100_000 and checked > 1_000_000
 
 
