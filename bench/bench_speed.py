@@ -3,7 +3,9 @@
 Sections (``--sections``, default all but ``ensemble``):
 
 * ``tokenizer``: texts/s of ``Tokenizer.batch`` on the pythonquestions texts (the 2018 tutorial's ``clean``,
-  ~2,100 characters) and on the so-titles titles, plus a SHA-256 of all tokens (before/after comparison);
+  ~2,100 characters) and on the so-titles titles, cold (caches cleared), warm (the same texts again) and
+  text by text (the per-text path, cold), plus a SHA-256 of all tokens (before/after comparison) and whether
+  the batch's tokens equal the per-text path's;
 * ``linear``: the default ``linear`` trained on each protocol split (``--datasets``; pyq: ``--pyq-folds``
   folds) with the benchmark protocol (bench/protocol.py: the seeded 10% validation slice, pyq with the
   so-titles python titles as auxiliary rows), train seconds, peak memory, test micro-F1 / P@1 under
@@ -203,22 +205,34 @@ def section_tokenizer(data: Data, args) -> dict:
         clear_caches()
         return Tokenizer(config).batch(texts)
 
+    def cold_per_text(config, texts):  # the per-text path (what a caller tokenizing text by text gets)
+        clear_caches()
+        tok = Tokenizer(config)
+        return [tok(t) for t in texts]
+
+    def digest(token_lists) -> str:
+        return hashlib.sha256("\n".join(" ".join(t) for t in token_lists).encode()).hexdigest()
+
     out = {}
     for name in ("pyq", "so-titles"):
         loaded = data.loaded(name)
         texts = loaded.frame["text"].tolist()
-        tok = Tokenizer(TokenizerConfig.from_dict(loaded.tokenizer))
-        tokens = tok.batch(texts)
-        digest = hashlib.sha256("\n".join(" ".join(t) for t in tokens).encode()).hexdigest()
-        config = tok.config
+        config = TokenizerConfig.from_dict(loaded.tokenizer)
+        tokens = cold(config, texts)
+        tok = Tokenizer(config)
         # cold: nothing remembered (what one predict call of a freshly loaded model sees); warm: the same texts
-        # again, as the second member of an ensemble sees them
+        # again, as the second member of an ensemble sees them; per_text: cold, one call per text
         rate = best_rate(lambda c=config, x=texts: cold(c, x), len(texts), args.repeat)
         warm = best_rate(lambda t=tok, x=texts: t.batch(x), len(texts), args.repeat)
-        out[name] = {**rate, "warm": warm, "mean_chars": round(float(np.mean([len(t) for t in texts])), 1),
-                     "tokens": sum(map(len, tokens)), "tokens_sha256": digest}
+        per_text = best_rate(lambda c=config, x=texts: cold_per_text(c, x), len(texts), args.repeat)
+        same = digest(tokens) == digest(cold_per_text(config, texts))
+        out[name] = {**rate, "warm": warm, "per_text": per_text,
+                     "mean_chars": round(float(np.mean([len(t) for t in texts])), 1), "tokens": sum(map(len, tokens)),
+                     "tokens_sha256": digest(tokens), "batch_equals_per_text": same}
         print(f"tokenizer {name}: {rate['per_second']:,.0f} texts/s ({rate['per_cpu_second']:,.0f} per CPU s), again "
-              f"{warm['per_second']:,.0f} ({warm['per_cpu_second']:,.0f}) (load {rate['load_before'][0]})", file=sys.stderr)
+              f"{warm['per_second']:,.0f} ({warm['per_cpu_second']:,.0f}), text by text {per_text['per_second']:,.0f} "
+              f"({per_text['per_cpu_second']:,.0f}); same tokens as text by text: {same} "
+              f"(load {rate['load_before'][0]})", file=sys.stderr)
     return out
 
 
