@@ -12,8 +12,16 @@ others (``c++``, ``don't``, ``array.``, a word next to ``’`` or an emoji) go t
 piece gives exactly what it gives inside the whole text (no token crosses a character outside
 ``[\w.'+#-]``). Each distinct piece's tokens are computed once and remembered, and so are the tokens of
 the last 4,096 texts, shared by every tokenizer with the same settings: the members of an ensemble
-tokenize a batch once between them. ``tests/data/test_tokenizer_samples.py`` checks the tokens equal the plain regex's on every
-line of every sample under ``../shared/datasets``.
+tokenize a batch once between them. That per-text path still spends ~80 us on a question in Python
+objects (a string per piece, a dict lookup each), so :meth:`Tokenizer.batch` (what the stages call on a
+batch of at least ``_BATCH_MIN_CHARS`` characters of new text) does the same in C++ through
+``pyarrow.compute`` (``tokenizer_batch.py``): one buffer for the batch, split and dictionary-encoded, each
+distinct piece worked out once, the lists gathered with NumPy; the same tokens, the same caches.
+Measured by ``bench/bench_speed.py --sections tokenizer`` (``bench/results/speed-tokenizer.json``), caches
+cleared, on the 1,000 pythonquestions texts (1,956 characters): 16,600 texts per CPU second for ``batch``
+against 7,600 text by text (wall: 6,200/s, at load 15.5 on 2 cores); on the 50,498 so-titles titles,
+195,000 against 159,000 per CPU second. ``tests/data/test_tokenizer_samples.py`` checks both paths give
+the plain regex's tokens on every line of every sample under ``../shared/datasets``.
 
 Example:
     >>> tokenize("How do I sort a dict in Python-3.x? I tried C++ and .NET's List<T>.")
@@ -162,7 +170,7 @@ class Tokenizer:
                 new.append(text)
             else:  # seen lately (the previous member of an ensemble): a copy, callers may change it
                 out[i] = list(tokens)
-        if len(new) < _BATCH_MIN:
+        if not new or sum(map(len, new)) < _BATCH_MIN_CHARS:
             for i, text in zip(new_at, new):
                 out[i] = self(text)
             return out
@@ -193,7 +201,9 @@ class _PieceTokens(dict):
 
 
 _CACHE_LIMIT = 200_000  # distinct pieces remembered per tokenizer settings (~30 MB); then it starts again
-_BATCH_MIN = 16  # new texts from which batch() takes the C++ path (below, Arrow's cost per call is more)
+# characters of new texts from which batch() takes the C++ path: below, Arrow's fixed ~0.4 ms per batch (some
+# 30 calls) is more than the per-text path costs (measured: 8 questions of 2,000 characters, ~300 titles)
+_BATCH_MIN_CHARS = 20_000
 _RECENT_TEXTS = 4_096  # texts whose tokens are remembered (an ensemble's members tokenize a batch once)
 _SHARED: dict[TokenizerConfig, tuple[_PieceTokens, dict[str, list[str]]]] = {}
 

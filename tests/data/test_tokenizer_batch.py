@@ -10,6 +10,7 @@ import threading
 import pytest
 from test_tokenizer_samples import reference
 
+import multilabeltext.data.tokenizer as tokenizer_module
 import multilabeltext.data.tokenizer_batch as batch_module
 from multilabeltext.config import TokenizerConfig
 from multilabeltext.data.tokenizer import EMOJI_PATTERN, TOKEN_PATTERN, Tokenizer, clear_caches
@@ -52,12 +53,18 @@ def per_text(tokenizer: Tokenizer, text) -> list[str]:
     return tokenizer._tokenize(text) if text else []  # the per-text path itself, not the recent-texts cache
 
 
+@pytest.fixture
+def every_batch_in_cpp(monkeypatch):
+    """However small the batch, ``batch`` takes the C++ path (by default a few short texts go text by text)."""
+    monkeypatch.setattr(tokenizer_module, "_BATCH_MIN_CHARS", 0)
+
+
 @pytest.mark.parametrize("config", SETTINGS, ids=IDS)
-def test_batch_equals_the_per_text_path_and_the_regex(config):
+def test_batch_equals_the_per_text_path_and_the_regex(config, every_batch_in_cpp):
     rng = random.Random(17)
     clear_caches()
     tokenizer = Tokenizer(config)
-    for size in (3_000, 17, 200):  # mixed ASCII / non-ASCII texts in one batch; the smallest C++ batch
+    for size in (3_000, 1, 17, 200):  # mixed ASCII / non-ASCII texts in one batch
         texts = adversarial_texts(rng, size)
         got = tokenizer.batch(texts)
         assert len(got) == len(texts)
@@ -66,7 +73,7 @@ def test_batch_equals_the_per_text_path_and_the_regex(config):
             assert [t for t in tokens if not EMOJI.fullmatch(t)] == reference(text, config), repr(text)
 
 
-def test_named_cases_in_one_batch():
+def test_named_cases_in_one_batch(every_batch_in_cpp):
     texts = ["How do I sort a dict in Python-3.x? I tried C++ and .NET's List<T>.", None, "", "Is it C#?",
              "so funny 😂😂 👍🏽", "A\x1cB\x1dC\x1eD\x1fE\x0bF\x00G", "café ☕ déjà-vu", "İstanbul ΣΊΣΥΦΟΣ", "’smart quotes’",
              "bad \udc80 byte", "x" * 10_000 + ".y", "the of and"] * 3
@@ -83,7 +90,7 @@ def test_ascii_pattern_is_the_token_pattern_on_ascii():
     assert re.findall(ASCII_TOKEN_PATTERN, ascii_text) == re.findall(TOKEN_PATTERN, ascii_text)
 
 
-def test_lone_surrogates_take_the_per_text_path_in_a_batch():
+def test_lone_surrogates_take_the_per_text_path_in_a_batch(every_batch_in_cpp):
     texts = [f"word{i} \udc80 c++ \ud800x" if i % 7 == 0 else f"word{i} x.y" for i in range(40)]
     clear_caches()
     tokenizer = Tokenizer()
@@ -103,7 +110,7 @@ def test_large_batches_are_cut_and_give_the_same_tokens(monkeypatch):
     assert len(calls) > 10 and sum(calls) == len(texts)
 
 
-def test_ensemble_members_tokenize_a_batch_once(monkeypatch):
+def test_ensemble_members_tokenize_a_batch_once(monkeypatch, every_batch_in_cpp):
     """Two tokenizers with the same settings (an ensemble's members) share the recent texts: the second member's
     batch, and a per-text call, reuse the first's tokens; a caller changing its lists changes nobody else's."""
     texts = [f"numpy array {i} and C++ {i % 5}" for i in range(100)]
@@ -122,7 +129,7 @@ def test_ensemble_members_tokenize_a_batch_once(monkeypatch):
     assert calls == [100, 100]
 
 
-def test_batch_fills_the_shared_piece_cache_for_non_ascii_pieces():
+def test_batch_fills_the_shared_piece_cache_for_non_ascii_pieces(every_batch_in_cpp):
     clear_caches()
     tokenizer = Tokenizer()
     tokenizer.batch([f"café {i} naïve x.y" for i in range(50)])
@@ -130,7 +137,7 @@ def test_batch_fills_the_shared_piece_cache_for_non_ascii_pieces():
     assert "x.y" not in tokenizer._pieces  # ASCII pieces are worked out in C++, not remembered one by one
 
 
-def test_batch_from_several_threads():
+def test_batch_from_several_threads(every_batch_in_cpp):
     texts = [t for t in adversarial_texts(random.Random(5), 600) if t]
     clear_caches()
     expected = [per_text(Tokenizer(), t) for t in texts]
@@ -151,3 +158,11 @@ def test_batch_from_several_threads():
     assert not errors
     for k, got in results.items():
         assert got == expected[k * 50:] + expected[:k * 50]
+
+
+def test_a_few_short_texts_go_text_by_text(monkeypatch):
+    calls = []
+    monkeypatch.setattr(batch_module, "token_lists", lambda tok, part: calls.append(len(part)))
+    clear_caches()
+    assert Tokenizer().batch(["C++ and .NET's List<T>", "numpy arrays"]) == [["c++", ".net", "list"], ["numpy", "arrays"]]
+    assert calls == []

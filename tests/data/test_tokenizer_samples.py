@@ -34,9 +34,12 @@ def test_samples_found():
 
 
 @pytest.mark.parametrize("config", SETTINGS, ids=["default", "cased-all-words-min2"])
-def test_same_tokens_as_the_regex_on_every_sample(config):
+def test_same_tokens_as_the_regex_on_every_sample(config, monkeypatch):
     """Each sample's lines go through ``batch`` (the C++ path every stage calls) in batches of 2,000, and each
     line through the per-text path too (``_tokenize``: not the recent-texts cache ``batch`` just filled)."""
+    import multilabeltext.data.tokenizer as module
+
+    monkeypatch.setattr(module, "_BATCH_MIN_CHARS", 0)  # the C++ path even for a short file's few lines
     clear_caches()
     tokenizer = Tokenizer(config)
     lines = checked = 0
