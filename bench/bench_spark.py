@@ -13,8 +13,14 @@ Posts.xml) on 8, 32 and 128 executor cores, with its assumptions, goes into the 
 
 The machine is shared: the load average before each run is recorded with its figures.
 
+With ``--train``: the ``linear`` model trained on Spark (``train --engine spark``) and by the embedded engine on
+so-titles (50,498 titles; datasets of its 10 and 100 commonest tags, the file's own split), the same
+figures plus both engines' test micro-F1 (target: Spark within 0.01 of the embedded): how the Spark training
+cost grows with the number of tags (one Spark ML classifier per tag).
+
 Usage:
     python bench/bench_spark.py --scales 0.25,1          # JSON to bench/results/spark.json
+    python bench/bench_spark.py --train --tags 10,100    # JSON to bench/results/spark-train.json
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ import make_kaggle_dump  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "spark.json"
+TRAIN_RESULTS = REPO / "bench" / "results" / "spark-train.json"
+SO_TITLES = REPO.parent / "shared" / "datasets" / "so-titles" / "so_titles.tsv"
 MIB = 2 ** 20
 INTERVAL = 0.1
 TARGETS = {"spark_vs_embedded_at_scale_1": 1.5, "time_growth_scale_1_to_4": 4.4}
@@ -125,6 +133,55 @@ def estimate(spark_run: dict, start: dict, input_bytes: int, cores_used: int) ->
     return out
 
 
+def train_bench(args) -> int:
+    """``--train``: linear on Spark vs embedded on so-titles at each ``--tags`` count (see the module docstring)."""
+    result = {"benchmark": "train --model linear, embedded vs --engine spark, so-titles",
+              "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "master": args.master, "spark_params": args.spark_param,
+              "machine": {"cpu_count": os.cpu_count(), "memory_mb": round(psutil.virtual_memory().total / MIB),
+                          "note": "shared by other jobs: see each load average"},
+              "targets": {"spark_micro_f1_within": 0.01}, "runs": []}
+    results = args.results if args.results != RESULTS else TRAIN_RESULTS
+    for tags in [int(t) for t in args.tags.split(",")]:
+        tmp = Path(tempfile.mkdtemp(prefix="mlt-bench-spark-train-"))
+        data = tmp / "data"
+        prepared = measure([venv_python(), "-m", "multilabeltext", "prepare", str(SO_TITLES), "--out", str(data),
+                            "--text-column", "title", "--label-column", "tags", "--split", "column",
+                            "--top-n", str(tags), "--quiet"])
+        if prepared["returncode"] != 0:
+            print(prepared["stderr_tail"], file=sys.stderr)
+            return 1
+        run = {"tags": tags, "splits": json.loads((data / "manifest.json").read_text())["counts"]["splits"]}
+        for engine in args.engines.split(","):
+            cmd = [venv_python(), "-m", "multilabeltext", "train", str(data), "--out", str(tmp / engine), "--quiet"]
+            if engine == "spark":
+                cmd += ["--engine", "spark", "--spark-master", args.master]
+                cmd += [arg for param in args.spark_param for arg in ("--param", param)]
+            load = os.getloadavg()[0]
+            figures = measure(cmd)
+            figures["load_average_before"] = round(load, 2)
+            if figures["returncode"] != 0:
+                print(f"{engine} failed:\n{figures['stderr_tail']}", file=sys.stderr)
+            else:
+                figures.pop("stderr_tail")
+                saved = json.loads((tmp / engine / "model.json").read_text())
+                metrics = json.loads((tmp / engine / "metrics.json").read_text())["test"]
+                figures.update(fit_seconds=saved["timings"]["fit_seconds"],
+                               test_micro_f1=round(metrics["micro_f1"], 4), test_p_at_1=round(metrics["p_at_1"], 4))
+            run[engine] = figures
+            print(f"{tags} tags {engine}: {figures['seconds']} s wall (fit {figures.get('fit_seconds')} s), "
+                  f"{figures['cpu_seconds']} s CPU, {figures['peak_rss_mb']} MiB peak, micro-F1 "
+                  f"{figures.get('test_micro_f1')} (load {load:.1f})", flush=True)
+        if all(run.get(e, {}).get("returncode") == 0 for e in ("embedded", "spark")):
+            run["spark_minus_embedded_micro_f1"] = round(run["spark"]["test_micro_f1"]
+                                                         - run["embedded"]["test_micro_f1"], 4)
+        shutil.rmtree(tmp, ignore_errors=True)
+        result["runs"].append(run)
+        results.parent.mkdir(parents=True, exist_ok=True)
+        results.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"saved {results}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="1", help="comma-separated dump scales, e.g. 0.25,1 or 1,4")
@@ -132,7 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--engines", default="embedded,spark", help="which engines to run (comma-separated)")
+    parser.add_argument("--train", action="store_true", help="benchmark linear training instead of prepare")
+    parser.add_argument("--tags", default="10,100", help="with --train: tag counts (so-titles has 100)")
+    parser.add_argument("--spark-param", action="append", default=[], help="with --train: --param for Spark")
     args = parser.parse_args(argv)
+    if args.train:
+        return train_bench(args)
     scales = [float(s) for s in args.scales.split(",")]
     result = {"benchmark": "prepare, embedded vs Spark, Kaggle dump (synthetic, real texts)",
               "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "master": args.master,

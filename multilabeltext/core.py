@@ -104,8 +104,6 @@ def fit_tune_score(model, labels: list[str], train: tuple, validation: tuple | N
     <multilabeltext.thresholds.Thresholds.fit>` options, default what ``train`` tunes) on held-out scores,
     score ``test`` = (texts, Y) if given. See the module docstring."""
     from .config import TrainConfig
-    from .metrics import per_tag
-    from .thresholds import DEFAULT_FIXED, Thresholds
 
     rule = {**TrainConfig().rule_options(), **(rule or {})}
     texts, Y = list(train[0]), np.asarray(train[1])
@@ -120,21 +118,40 @@ def fit_tune_score(model, labels: list[str], train: tuple, validation: tuple | N
                         "optimistic (no early stopping either). Prepare the dataset with a validation split, e.g. "
                         "--split-ratios 0.8,0.1,0.1.")
     Y_tune, proba_tune = tuning_rows(model, Y, lambda: model.predict_proba(texts))
-    tuned = tune(Y_tune, proba_tune, **rule)
-    metrics = {"threshold_method": tuned.method, "threshold_rows": int(len(Y_tune)), "warnings": warnings,
-               "validation": score(tuned, Y_tune, proba_tune, labels)[0]}
     timings = {"fit_seconds": round(fit_seconds, 2),
                "train_texts_per_second": round(len(texts) / max(fit_seconds, 1e-9), 1)}
-    done = Fitted(model=model, rule=tuned, metrics=metrics, timings=timings)
+    scored = None
     if test is not None and len(test[0]):
         test_texts, Y_test = list(test[0]), np.asarray(test[1])
         started = time.perf_counter()
         proba = model.predict_proba(test_texts)
         predict_seconds = time.perf_counter() - started
+        timings["predict_texts_per_second"] = round(len(test_texts) / max(predict_seconds, 1e-9), 1)
+        scored = (Y_test, proba)
+    return tune_and_score(model, labels, (Y_tune, proba_tune), scored, rule=rule, warnings=warnings,
+                          timings=timings)
+
+
+def tune_and_score(model, labels: list[str], tuning: tuple, test: tuple | None = None, *, rule: dict | None = None,
+                   warnings: list[str] | None = None, timings: dict | None = None) -> Fitted:
+    """The steps after the fit: tune the rule on held-out ``tuning`` = (Y, proba), score ``test`` = (Y, proba)
+    if given; the :class:`Fitted` of ``model``. :func:`fit_tune_score` and the Spark engine (which scores
+    on executors) both end here."""
+    from .config import TrainConfig
+    from .metrics import per_tag
+    from .thresholds import DEFAULT_FIXED, Thresholds
+
+    rule = {**TrainConfig().rule_options(), **(rule or {})}
+    Y_tune, proba_tune = tuning
+    tuned = tune(Y_tune, proba_tune, **rule)
+    metrics = {"threshold_method": tuned.method, "threshold_rows": int(len(Y_tune)), "warnings": list(warnings or []),
+               "validation": score(tuned, Y_tune, proba_tune, labels)[0]}
+    done = Fitted(model=model, rule=tuned, metrics=metrics, timings=dict(timings or {}))
+    if test is not None and len(test[0]):
+        Y_test, proba = np.asarray(test[0]), np.asarray(test[1])
         metrics["test"], decided = score(tuned, Y_test, proba, labels)
         tutorial = Thresholds(method="fixed", fixed=rule.get("fixed", DEFAULT_FIXED), min_tags=0)  # the 2018 rule
         metrics["test_fixed_threshold"] = score(tutorial, Y_test, proba, labels)[0]
         metrics["per_tag_test"] = per_tag(Y_test, decided, labels)
-        timings["predict_texts_per_second"] = round(len(test_texts) / max(predict_seconds, 1e-9), 1)
         done.test_proba, done.test_decided = proba, decided
     return done

@@ -265,8 +265,9 @@ def check_top_k(top_k) -> None:
 
 
 def save_model(directory: str | Path, model, *, thresholds, train_config: dict, dataset: dict, metrics: dict,
-               timings: dict, predictions=None, force: bool = False) -> Path:
-    """Write a complete model directory atomically (refuses an existing one unless ``force``)."""
+               timings: dict, predictions=None, force: bool = False, extra: dict | None = None) -> Path:
+    """Write a complete model directory atomically (refuses an existing one unless ``force``); ``extra``: more
+    ``model.json`` keys (e.g. ``engine``: what trained it, when not this process)."""
     from .jsonfile import write_json
     from .outputs import atomic_directory
 
@@ -292,6 +293,7 @@ def save_model(directory: str | Path, model, *, thresholds, train_config: dict, 
             "dataset": dataset,
             "timings": timings,
             **({"device": model.device_} if getattr(model, "device_", None) else {}),  # where a network trained
+            **(extra or {}),
             "files": files,
         })
     return directory

@@ -57,9 +57,7 @@ def train(dataset: str | Path, out: str | Path, config: TrainConfig | None = Non
 def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool) -> TrainResult:
     from .core import fit_tune_score
     from .data.dataset import read_labels, read_manifest, verify_files
-    from .modeldir import save_model
     from .models import get_model
-    from .safefiles import sha256_file
 
     manifest = read_manifest(dataset)
     verify_files(dataset, manifest)  # a swapped train.parquet is refused before it is learned from
@@ -93,6 +91,20 @@ def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool) -> 
     done = fit_tune_score(model, labels, (train_texts, Y_train), (val_texts, Y_val), (test_texts, Y_test),
                           rule=config.rule_options(), tokenizer=TokenizerConfig.from_dict(manifest["tokenizer"]),
                           vectors=vectors, auxiliary=auxiliary)
+    write_model(out, dataset, manifest, done, test_frame, config.to_dict(), force=force,
+                auxiliary=auxiliary.summary() if auxiliary is not None else None)
+    return TrainResult(out=Path(out), metrics=done.metrics, timings=done.timings, labels=labels)
+
+
+def write_model(out: str | Path, dataset: Path, manifest: dict, done, test_frame, train_config: dict, *,
+                force: bool = False, auxiliary: dict | None = None, extra: dict | None = None) -> None:
+    """Save the model directory of ``done`` (a :class:`~multilabeltext.core.Fitted`): weights, rule, metrics, the
+    test rows of ``test_frame`` (id, text, tags) with their predictions, and where the dataset is; ``extra``:
+    more model.json keys (the Spark engine records itself). ``train`` and the Spark engine both end here."""
+    from .modeldir import save_model
+    from .safefiles import sha256_file
+
+    labels = done.model.labels_
     predictions = None
     if done.test_decided is not None:
         predictions = test_frame[["id", "text", "tags"]].copy()
@@ -103,7 +115,6 @@ def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool) -> 
                     "manifest_sha256": sha256_file(dataset / "manifest.json"),
                     "splits": manifest["counts"]["splits"]}
     if auxiliary is not None:
-        dataset_info["auxiliary"] = auxiliary.summary()
-    save_model(out, model, thresholds=done.rule, train_config=config.to_dict(), dataset=dataset_info,
-               metrics=done.metrics, timings=done.timings, predictions=predictions, force=force)
-    return TrainResult(out=Path(out), metrics=done.metrics, timings=done.timings, labels=labels)
+        dataset_info["auxiliary"] = auxiliary
+    save_model(out, done.model, thresholds=done.rule, train_config=train_config, dataset=dataset_info,
+               metrics=done.metrics, timings=done.timings, predictions=predictions, force=force, extra=extra)

@@ -36,7 +36,17 @@ only), [cyan]mlp[/cyan] (the same n-grams through one hidden layer, Keras), \
   [cyan]multilabeltext train data/pyq --out models/pyq --auxiliary data/so-titles --auxiliary-tag python[/cyan]
 
   Settings from a file, one overridden: [cyan]multilabeltext train data/pyq --out models/pyq --config train.toml --param C=1.0[/cyan]
+
+  On Apache Spark (linear only; needs multilabeltext\\[spark]): the same model directory, the n-gram counts and one \
+Spark ML classifier per tag computed on the cluster, calibrated and thresholded on the validation split:
+  [cyan]multilabeltext train data/so-titles --out models/so-spark --engine spark --spark-master 'local[*]'[/cyan]
+  Spark-only settings: [cyan]--param spark_max_iter=50 --param spark_parallel_tags=4 \
+--param spark_classifier=svm|logistic[/cyan]
 """
+
+
+def _raise(error: Exception):
+    raise error
 
 
 def parse_param(text: str) -> tuple[str, object]:
@@ -86,6 +96,12 @@ def train_command(
     seed: Annotated[Optional[int], typer.Option(help=f"Random seed \\[default: {D.seed}]")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it already holds a model.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; print only OUT.")] = False,
+    engine: Annotated[str, typer.Option(help="embedded (this process) | spark (Apache Spark: --model linear only; "
+                                        "needs multilabeltext\\[spark])", rich_help_panel="Engine")] = "embedded",
+    spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL with --engine spark \\[default: "
+                                                        "local[*], or spark-submit's]", rich_help_panel="Engine")] = None,
+    spark_conf: Annotated[Optional[list[str]], typer.Option(help="Spark setting key=value (repeatable), e.g. "
+                                                            "spark.executor.memory=4g", rich_help_panel="Engine")] = None,
 ) -> None:
     from ..progress import set_quiet
     from ..training import train
@@ -100,7 +116,17 @@ def train_command(
     if param:
         settings["params"] = {**settings["params"], **dict(run(lambda: [parse_param(p) for p in param]))}
     train_config = run(lambda: TrainConfig.from_dict(settings, source="the command line"))
-    result = run(train, dataset, out, train_config, force=force)
+    if engine == "spark":
+        from ..spark.session import parse_conf
+        from ..spark.train_linear import train_linear_spark
+
+        result = run(train_linear_spark, dataset, out, train_config, force=force, master=spark_master,
+                     spark_conf=run(parse_conf, spark_conf))
+    elif engine == "embedded":
+        result = run(train, dataset, out, train_config, force=force)
+    else:
+        result = run(_raise, ConfigError(f"--engine must be embedded or spark, got {engine!r}.",
+                                         fix="pass --engine spark, or leave it out."))
     for warning in result.metrics.get("warnings", []):  # even with --quiet: they change what the numbers mean
         print(f"Warning: {warning}", file=sys.stderr)
     if quiet:

@@ -181,6 +181,18 @@ class LinearModel(TagModel):
                 bar.advance(len(tags))
         return coef, intercept
 
+    @classmethod
+    def assemble(cls, config: LinearConfig, labels: list[str], tokenizer, features: TfidfFeatures,
+                 weights: np.ndarray, intercept: np.ndarray, platt: np.ndarray) -> LinearModel:
+        """A fitted model from learned parts (``weights`` (features, labels), as :meth:`_fit` sets them), without
+        fitting: the Spark engine learns them on a cluster. ``tokenizer`` is a :class:`TokenizerConfig`."""
+        model = cls(config)
+        model._start_fit(labels, tokenizer, None)
+        model.features_ = features
+        model._set_weights(np.asarray(weights, dtype=np.float32), np.asarray(intercept, dtype=np.float32))
+        model.platt_ = np.asarray(platt, dtype=np.float32)
+        return model
+
     def _set_weights(self, coef: np.ndarray, intercept: np.ndarray) -> None:
         self.weights_, self.intercept_ = np.ascontiguousarray(coef), intercept
 

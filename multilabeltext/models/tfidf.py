@@ -144,12 +144,20 @@ class TfidfFeatures:
     @classmethod
     def load(cls, settings: TfidfSettings, tokenizer, directory: Path) -> TfidfFeatures:
         saved = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
-        features = cls(settings, tokenizer, saved)
-        if hasattr(tokenizer, "remember") and saved.get("word"):
-            tokenizer.remember(term for term in saved["word"] if " " not in term)  # the unigrams
+        return cls.from_vocabularies(settings, tokenizer, saved,
+                                     lambda kind: np.load(directory / f"idf_{kind}.npy", allow_pickle=False))
+
+    @classmethod
+    def from_vocabularies(cls, settings: TfidfSettings, tokenizer, vocabularies: dict[str, list[str]],
+                          idf) -> TfidfFeatures:
+        """Fitted features from learned state: terms in column order by kind, and ``idf(kind)`` (or a dict)
+        giving each kind's idf vector (what :meth:`save` writes; the Spark engine learns them on a cluster)."""
+        features = cls(settings, tokenizer, vocabularies)
+        if hasattr(tokenizer, "remember") and vocabularies.get("word"):
+            tokenizer.remember(term for term in vocabularies["word"] if " " not in term)  # the unigrams
         for kind, vec in features.vectorizers.items():
             vec.fit([""])  # a fixed vocabulary: fit only validates it; the learned idf is restored below
-            vec.idf_ = np.load(directory / f"idf_{kind}.npy", allow_pickle=False)
+            vec.idf_ = np.asarray(idf[kind] if isinstance(idf, dict) else idf(kind))
         return features
 
 
