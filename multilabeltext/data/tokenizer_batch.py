@@ -77,8 +77,8 @@ def _chunk(tokenizer, texts: list[str]) -> list[list[str]]:
     flat, tokens_of_piece = _distinct_piece_tokens(tokenizer, pieces.dictionary)
     # every occurrence of a piece -> its tokens' places in ``flat`` (C++), then cut per text
     places = pc.take(tokens_of_piece, pieces.indices)
-    ends = places.offsets.to_numpy()[piece_lists.offsets.to_numpy()].tolist()
-    picked = flat[places.flatten().to_numpy()]
+    ends = _numpy(places.offsets)[_numpy(piece_lists.offsets)].tolist()
+    picked = flat[_numpy(places.flatten())]
     return [picked[a:b].tolist() for a, b in zip(ends, ends[1:])]
 
 
@@ -86,38 +86,35 @@ def _distinct_piece_tokens(tokenizer, distinct: pa.Array) -> tuple[np.ndarray, p
     """(the batch's token strings, each distinct piece's list of places in them)."""
     n = len(distinct)
     ascii_mask = pc.string_is_ascii(distinct)
-    ascii_np = ascii_mask.to_numpy(zero_copy_only=False)
-    ascii_at = np.flatnonzero(ascii_np)
+    ascii_at = _where(ascii_mask)
     # ASCII pieces: stripped; a word that is one token whole is that token, the others are cut by RE2
     word = pc.ascii_ltrim(pc.ascii_rtrim(distinct.filter(ascii_mask), characters=".'-"), characters="'+#-")
     whole = pc.ascii_is_alnum(word)
     rest = pc.invert(whole)
     if pc.any(rest).as_py():
         whole = pc.replace_with_mask(whole, rest, pc.match_substring_regex(word.filter(rest), pattern=_WHOLE))
-    whole_np = whole.to_numpy(zero_copy_only=False)
-    cut_at = np.flatnonzero(~whole_np)
+    cut_at = _where(pc.invert(whole))
     found = pc.ascii_split_whitespace(pc.replace_substring_regex(word.take(_ints(cut_at)), pattern=_FINDALL,
                                                                  replacement=r"\1 "))
     # candidates: each whole word (a cut word's own entry never kept), then the cut words' tokens
     candidates = pa.concat_arrays([word, found.flatten()])
-    owner = np.concatenate([ascii_at, ascii_at[cut_at][pc.list_parent_indices(found).to_numpy()]])
+    owner = np.concatenate([ascii_at, ascii_at[cut_at][_numpy(pc.list_parent_indices(found))]])
     possessive = pc.ends_with(candidates, pattern="'s")  # "NET's" -> "net"
     if pc.any(possessive).as_py():
         candidates = pc.replace_with_mask(candidates, possessive,
                                           pc.utf8_slice_codeunits(candidates.filter(possessive), 0, -2))
     keep = pc.and_(pc.invert(pc.is_in(candidates, value_set=_stop_array(tokenizer._stop))),
-                   pc.greater_equal(pc.utf8_length(candidates), tokenizer.config.min_length))
-    keep_np = keep.to_numpy(zero_copy_only=False)
-    keep_np[:len(word)] &= whole_np
-    tokens = candidates.take(_ints(np.flatnonzero(keep_np))).to_pylist()
-    owner = owner[keep_np]
+                   pc.greater_equal(pc.utf8_length(candidates), _ints([tokenizer.config.min_length])[0]))
+    kept = _where(pc.and_(keep, pa.concat_arrays([whole, pc.is_valid(found.flatten())])))
+    tokens = candidates.take(_ints(kept)).to_pylist()
+    owner = owner[kept]
     counts = np.bincount(owner, minlength=n)
     # a piece's tokens are consecutive in ``tokens``: its first is where its owner first appears
     first = np.zeros(n, dtype=np.int64)
     starts = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]])) if len(owner) else owner
     first[owner[starts]] = starts
     # other pieces: the shared piece cache (Python's Unicode semantics, emoji)
-    other_at = np.flatnonzero(~ascii_np)
+    other_at = _where(pc.invert(ascii_mask))
     if len(other_at):
         pieces = tokenizer._pieces
         if len(pieces) > tokenizer_module._CACHE_LIMIT:
@@ -150,8 +147,19 @@ def _stop_array(stop: frozenset) -> pa.Array:
     return array
 
 
+def _where(mask: pa.BooleanArray) -> np.ndarray:
+    """The positions where ``mask`` is true."""
+    return _numpy(pc.indices_nonzero(mask)).astype(np.int64)
+
+
+def _numpy(array: pa.Array) -> np.ndarray:
+    """An Arrow integer array (no nulls) as a NumPy view (``Array.to_numpy`` imports pandas on its first call)."""
+    dtype = np.dtype(array.type.to_pandas_dtype())
+    return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize)
+
+
 def _ints(values: np.ndarray, dtype=np.int64) -> pa.Array:
-    """A NumPy integer array as an Arrow one, without ``pa.array`` (whose first call imports pandas)."""
+    """A NumPy integer array as an Arrow one (``pa.array`` imports pandas on its first call)."""
     values = np.ascontiguousarray(values, dtype=dtype)
     return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values), [None, pa.py_buffer(values)])
 

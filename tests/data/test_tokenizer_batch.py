@@ -166,3 +166,17 @@ def test_a_few_short_texts_go_text_by_text(monkeypatch):
     clear_caches()
     assert Tokenizer().batch(["C++ and .NET's List<T>", "numpy arrays"]) == [["c++", ".net", "list"], ["numpy", "arrays"]]
     assert calls == []
+
+
+def test_the_first_batch_does_not_import_pandas():
+    """pyarrow's ``pa.array``, ``to_numpy`` and Python-scalar arguments import pandas on first use (~0.3 s)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from multilabeltext.data.tokenizer import Tokenizer; "
+            "tokens = Tokenizer().batch(['C++ and .NET\\'s List<T> ' * 2000, 'café a\\u00a0b x.y ' * 2000]); "
+            "assert tokens[0][:3] == ['c++', '.net', 'list'] and tokens[1][:3] == ['café', 'b', 'x.y'], tokens; "
+            "print('pandas' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
