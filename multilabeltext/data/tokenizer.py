@@ -18,9 +18,10 @@ batch of at least ``_BATCH_MIN_CHARS`` characters of new text) does the same in 
 ``pyarrow.compute`` (``tokenizer_batch.py``): one buffer for the batch, split and dictionary-encoded, each
 distinct piece worked out once, the lists gathered with NumPy; the same tokens, the same caches.
 Measured by ``bench/bench_speed.py --sections tokenizer`` (``bench/results/speed-tokenizer.json``), caches
-cleared, on the 1,000 pythonquestions texts (1,956 characters): 16,600 texts per CPU second for ``batch``
-against 7,600 text by text (wall: 6,200/s, at load 15.5 on 2 cores); on the 50,498 so-titles titles,
-195,000 against 159,000 per CPU second. ``tests/data/test_tokenizer_samples.py`` checks both paths give
+cleared, on the 1,000 pythonquestions texts (1,956 characters): 20,700 texts per CPU second for ``batch``
+(best of 9; the runs 18,900-20,700) against 8,900 text by text, and 16,200/s wall at load 13.6 on 2 cores;
+on the 50,498 so-titles titles, 227,000 against 175,000 per CPU second. The first batch of a process also
+imports ``pyarrow.compute`` (~0.1 CPU s). ``tests/data/test_tokenizer_samples.py`` checks both paths give
 the plain regex's tokens on every line of every sample under ``../shared/datasets``.
 
 Example:
