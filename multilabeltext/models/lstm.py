@@ -284,7 +284,7 @@ class LstmModel(TagModel):
         """
         get, limit, front = self.index_.get, self.config.max_length, self.config.padding == "pre"
         if token_lists is None:
-            token_lists = map(self.tokenizer_, texts)
+            token_lists = self.tokenizer_.batch(list(texts))
         out = []
         for tokens in token_lists:
             ids = [get(t, OOV) for t in tokens] or [OOV]  # no tokens: one unknown one (no all-masked rows)
@@ -376,7 +376,7 @@ class LstmModel(TagModel):
         self.device_ = training_device(cudnn=cudnn_eligible(cfg), deterministic=cfg.deterministic)
         keras.utils.set_random_seed(cfg.seed)
         all_texts = list(texts) + (aux.texts if aux else [])
-        token_lists = [self.tokenizer_(t) for t in all_texts]
+        token_lists = self.tokenizer_.batch(all_texts)
         self._set_vocabulary(self._build_vocabulary(token_lists))
         dim, matrix = self._embedding_setup()
         bias = None

@@ -177,7 +177,9 @@ class WordCounter(_Counter):
         super().__init__(vocabulary, ngram_range, lambda term: term.split(" "), dtype)
 
     def _count(self, texts):
-        tokens_of = [self.tokenize(self.preprocess(self.decode(t))) for t in texts]
+        texts_in = [self.preprocess(self.decode(t)) for t in texts]
+        batch = getattr(self.tokenize, "batch", None)  # the project's Tokenizer: the whole batch in C++
+        tokens_of = batch(texts_in) if batch is not None else [self.tokenize(t) for t in texts_in]
         per_text = np.fromiter(map(len, tokens_of), dtype=np.int64, count=len(texts))
         tokens = list(chain.from_iterable(tokens_of))
         codes = np.fromiter(map(self.units.get, tokens, repeat(0)), dtype=np.int64, count=len(tokens))
