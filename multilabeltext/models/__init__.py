@@ -20,6 +20,7 @@ MODELS: dict[str, str] = {
     "lstm": "multilabeltext.models.lstm:LstmModel",
     "mlp": "multilabeltext.models.mlp:MlpModel",
     "ensemble": "multilabeltext.models.ensemble:EnsembleModel",
+    "tree": "multilabeltext.models.tree:TreeModel",  # needs the omikuji package (the [tree] extra)
 }
 
 
