@@ -28,7 +28,7 @@ Results: ``bench/results/cost-tags.json`` (``--quick``: ``cost-tags-quick.json``
 
 Example:
     .venv/bin/python bench/bench_cost.py --quick                  # smoke run, ~1 min
-    .venv/bin/python bench/bench_cost.py                          # ~12 min on 2 idle cores
+    .venv/bin/python bench/bench_cost.py                          # ~850 CPU s: ~10-12 min on 2 idle cores
     .venv/bin/python bench/bench_cost.py --sections cost --tags 10,100 --models linear,tree --scale 0.01
 """
 
@@ -248,6 +248,11 @@ def print_table(result: dict) -> None:
     acc = result["sections"].get("accuracy")
     if acc:
         add("cooking", acc["labels_in_train_part"], acc["table"])
+    for name, rep in (acc or {}).get("repeats", {}).items():
+        lines.append(f"| cooking | {acc['labels_in_train_part']} | {name}, {len(rep['fits'])} fits: mean (min-max) | | "
+                     f"{rep['train_cpu_seconds_mean']} | | | | " + " | ".join(
+                         f"{rep[k + '_mean']} ({rep[k + '_min']}-{rep[k + '_max']})" for k in ("micro_f1", "p_at_1", "p_at_3"))
+                     + " | |")
     print("\n".join(lines))
     if cost:
         for name in result["models"]:
