@@ -88,3 +88,19 @@ def test_train_and_predict_through_the_cli_keep_stdout_clean(tmp_path):
     answers = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(answers) == 2 and all(a["tags"] for a in answers), out.stdout
     assert "INFO" not in out.stderr
+
+
+def test_damaged_label_trees_are_the_projects_error_not_a_crash(saved, tmp_path):
+    import shutil
+
+    from multilabeltext.errors import MultilabeltextError
+
+    _, path = saved
+    damaged = shutil.copytree(path, tmp_path / "m")
+    tree = damaged / "omikuji" / "tree0.cbor"
+    tree.write_bytes(np.random.default_rng(0).integers(0, 256, tree.stat().st_size, dtype=np.uint8).tobytes())
+    with pytest.raises(MultilabeltextError, match="Omikuji failed while loading the label trees"):
+        model_class("tree").load(damaged)
+    (damaged / "omikuji" / "settings.json").unlink()
+    with pytest.raises(MultilabeltextError, match="settings.json is missing"):
+        model_class("tree").load(damaged)
