@@ -90,8 +90,9 @@ def predict_spark(model_dir: str | Path, input_path: str | Path, out: str | Path
     """Score every row of ``input_path`` (a dataset directory, or Parquet with id/text columns) into ``out``.
 
     Returns ``rows`` (scored), ``out`` and ``worker_processes`` (per Python worker: model ``loads``,
-    ``tasks``, Arrow ``batches``; a worker that ran nothing but an empty task may be missing). The embedded :class:`~multilabeltext.predict.Predictor`
-    checks the model directory on the driver first, so a bad model is reported before any job.
+    ``tasks``, Arrow ``batches``; a worker that ran only empty tasks shows 0 loads). The embedded
+    :class:`~multilabeltext.predict.Predictor` checks the model directory on the driver first, so a bad
+    model is reported before any job.
     """
     from ..modeldir import read_model_meta
     from ..outputs import claim_output, replace_atomically

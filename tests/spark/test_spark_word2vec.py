@@ -7,6 +7,7 @@ import json
 import shutil
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -68,6 +69,14 @@ def test_the_same_files_and_metadata_as_the_embedded_word2vec(vectors, data):
     assert meta["corpus"]["tokenizer"] == read_manifest_json(data)["tokenizer"]
     result = run_cli("word2vec", "--vectors", vectors, "--quiet")  # the summary line: words, dimensions
     assert result.exit_code == 0 and result.stdout.split() == [str(meta["vocabulary_size"]), "16"], describe(result)
+
+
+def test_one_partition_is_reproducible(vectors, data, fast_config, tmp_path):
+    again = tmp_path / "again"
+    result = run_cli("word2vec", data, "--engine", "spark", "--out", again, "--config", fast_config, *FAST, "--quiet")
+    assert result.exit_code == 0, describe(result)
+    assert (again / "vocab.json").read_bytes() == (vectors / "vocab.json").read_bytes()
+    assert np.array_equal(np.load(again / "vectors.npy"), np.load(vectors / "vectors.npy"))
 
 
 def test_the_vocabulary_is_every_token_seen_min_count_times(vectors, data):
