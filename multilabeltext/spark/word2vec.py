@@ -81,7 +81,7 @@ def unsupported_settings(config: Word2VecConfig) -> list[str]:
 def effective_min_count(counts: Sequence[int], min_count: int, max_vocab: int | None) -> int:
     """``min_count``, raised (as gensim's ``max_final_vocab`` does) until at most ``max_vocab`` words are kept.
 
-    ``counts``: every distinct token's count. Example:
+    ``counts``: the distinct tokens' counts (all, or the ``max_vocab + 1`` largest). Example:
         >>> effective_min_count([9, 5, 5, 3, 1], 2, None), effective_min_count([9, 5, 5, 3, 1], 2, 3)
         (2, 4)
         >>> effective_min_count([9, 5, 5, 3, 1], 2, 2)
@@ -208,10 +208,15 @@ def _train(spark, corpus, config: Word2VecConfig, datasets: list, started: float
             raise EmptyDatasetError(f"the {', '.join(config.splits)} split(s) hold no tokens to train on.",
                                     path=datasets[0] if len(datasets) == 1 else None,
                                     fix="check that the dataset has text (see its manifest.json).")
-        counts = {row["word"]: int(row["count"]) for row in
-                  tokens.select(F.explode("tokens").alias("word")).groupBy("word").count().collect()}
-        min_count = effective_min_count(list(counts.values()), config.min_count, config.max_vocab)
-        kept = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
+        # only the words kept come to the driver (a big corpus has millions of words seen once or twice)
+        frequent = tokens.select(F.explode("tokens").alias("word")).groupBy("word").count() \
+            .where(F.col("count") >= config.min_count)
+        min_count = config.min_count
+        if config.max_vocab:
+            top = frequent.orderBy(F.desc("count")).limit(config.max_vocab + 1).collect()
+            min_count = effective_min_count([int(r["count"]) for r in top], config.min_count, config.max_vocab)
+        counts = {row["word"]: int(row["count"]) for row in frequent.where(F.col("count") >= min_count).collect()}
+        kept = sorted(counts, key=lambda w: (-counts[w], w))
         if not kept:
             raise EmptyDatasetError(f"no word occurs at least min_count={config.min_count} times in the "
                                     f"{total:,} tokens of the corpus.", fix="lower --min-count (1 keeps every word).")

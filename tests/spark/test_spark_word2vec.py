@@ -86,6 +86,17 @@ def test_the_vocabulary_is_every_token_seen_min_count_times(vectors, data):
     assert [counts[w] for w in vocab] == sorted((counts[w] for w in vocab), reverse=True)  # most frequent first
 
 
+def test_max_vocab_keeps_the_most_frequent_words(spark, data, fast_config, tmp_path):  # noqa: F811
+    out = tmp_path / "top"
+    result = run_cli("word2vec", data, "--engine", "spark", "--out", out, "--config", fast_config, *FAST,
+                     "--max-vocab", "100", "--quiet")
+    assert result.exit_code == 0, describe(result)
+    counts = corpus_counts(data)
+    vocab = json.loads((out / "vocab.json").read_text(encoding="utf-8"))
+    cut = sorted(counts.values(), reverse=True)[100]  # as gensim's max_final_vocab: ties with the first word cut go
+    assert set(vocab) == {w for w, c in counts.items() if c > cut} and 0 < len(vocab) <= 100
+
+
 def test_spark_vectors_answer_similar_through_the_cli(vectors):
     vocab = json.loads((vectors / "vocab.json").read_text(encoding="utf-8"))
     result = run_cli("word2vec", "--vectors", vectors, "--similar", "pandas", "--topn", "5", "--quiet")
