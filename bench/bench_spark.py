@@ -21,6 +21,7 @@ cost grows with the number of tags (one Spark ML classifier per tag).
 Usage:
     python bench/bench_spark.py --scales 0.25,1          # JSON to bench/results/spark.json
     python bench/bench_spark.py --train --tags 10,100    # JSON to bench/results/spark-train.json
+    python bench/bench_spark.py --predict                # batch predict texts/s: bench/results/spark-predict.json
 """
 
 from __future__ import annotations
@@ -182,6 +183,81 @@ def train_bench(args) -> int:
     return 0
 
 
+PREDICT_RESULTS = REPO / "bench" / "results" / "spark-predict.json"
+PREDICT_MODELS = {"linear": ["--param", "cross_fit=0"],  # the default features and SVM, calibrated on validation
+                  "lstm": ["--model", "lstm", "--param", "epochs=1"]}  # the default network, one epoch: same cost
+
+
+def predict_throughput(master: str, results: Path = PREDICT_RESULTS, dataset: Path | None = None) -> dict:
+    """Batch predict texts/s on Spark ``master`` for ``linear`` and ``lstm``, against the embedded predict.
+
+    On ``dataset`` (default: the so-titles sample, 50,498 titles, prepared into a temporary directory), each
+    model is trained by the CLI, then scored twice by ``predict_spark`` in one session (the first run pays
+    for the Python workers' imports and model loads, the second is the steady state) and once by the
+    embedded :class:`~multilabeltext.predict.Predictor` over the same texts in this process.
+    """
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("PYSPARK_PYTHON", venv_python())
+    from multilabeltext.data.dataset import load_dataset
+    from multilabeltext.predict import Predictor
+    from multilabeltext.progress import set_quiet
+    from multilabeltext.spark.predict import predict_spark
+    from multilabeltext.spark.session import get_session
+
+    set_quiet(True)
+    tmp = Path(tempfile.mkdtemp(prefix="mlt-bench-spark-predict-"))
+    out = {"benchmark": "batch predict texts/s, Spark vs embedded", "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+           "master": master, "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
+                                         "note": "shared by other jobs: see each load average"}, "models": {}}
+    try:
+        if dataset is None:
+            dataset = tmp / "so-titles"
+            subprocess.run([venv_python(), "-m", "multilabeltext", "prepare", str(REPO.parent / "shared" / "datasets"
+                            / "so-titles" / "so_titles.tsv"), "--out", str(dataset), "--quiet"], cwd=REPO, check=True,
+                           env={**os.environ, "PYTHONPATH": str(REPO)})
+        texts = load_dataset(dataset)["text"].tolist()
+        out["dataset"] = {"path": str(dataset), "rows": len(texts),
+                          "mean_characters": round(sum(map(len, texts)) / max(len(texts), 1), 1)}
+        load = os.getloadavg()[0]
+        started = time.perf_counter()
+        spark = get_session(master)
+        out["spark_startup"] = {"seconds": round(time.perf_counter() - started, 1), "load_average_before": round(load, 2)}
+        for name, options in PREDICT_MODELS.items():
+            model = tmp / name
+            subprocess.run([venv_python(), "-m", "multilabeltext", "train", str(dataset), "--out", str(model),
+                            "--quiet", *options], cwd=REPO, check=True, stdout=subprocess.DEVNULL,
+                           env={**os.environ, "PYTHONPATH": str(REPO)})
+            figures = {"train_options": options, "spark": []}
+            for attempt in ("first (worker start-up and model loads)", "second (steady state)"):
+                load = os.getloadavg()[0]
+                started = time.perf_counter()
+                done = predict_spark(model, dataset, tmp / f"{name}-scored", force=True)
+                seconds = time.perf_counter() - started
+                figures["spark"].append({"run": attempt, "seconds": round(seconds, 2), "rows": done["rows"],
+                                         "texts_per_second": round(done["rows"] / seconds, 1),
+                                         "worker_processes": len(done["worker_processes"]),
+                                         "load_average_before": round(load, 2)})
+                print(f"{name} on Spark {master}, {attempt}: {done['rows'] / seconds:,.0f} texts/s "
+                      f"(load {load:.1f})", flush=True)
+            load = os.getloadavg()[0]
+            predictor = Predictor(model)
+            started = time.perf_counter()
+            for i in range(0, len(texts), 2048):
+                predictor.predict(texts[i:i + 2048])
+            seconds = time.perf_counter() - started
+            figures["embedded"] = {"seconds": round(seconds, 2), "texts_per_second": round(len(texts) / seconds, 1),
+                                   "load_average_before": round(load, 2)}
+            print(f"{name} embedded: {len(texts) / seconds:,.0f} texts/s (load {load:.1f})", flush=True)
+            out["models"][name] = figures
+        spark.stop()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"saved {results}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="1", help="comma-separated dump scales, e.g. 0.25,1 or 1,4")
@@ -192,9 +268,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train", action="store_true", help="benchmark linear training instead of prepare")
     parser.add_argument("--tags", default="10,100", help="with --train: tag counts (so-titles has 100)")
     parser.add_argument("--spark-param", action="append", default=[], help="with --train: --param for Spark")
+    parser.add_argument("--predict", action="store_true", help="only batch predict texts/s (linear, lstm) on "
+                        f"--master, into {PREDICT_RESULTS.relative_to(REPO)}")
     args = parser.parse_args(argv)
     if args.train:
         return train_bench(args)
+    if args.predict:
+        predict_throughput(args.master)
+        return 0
     scales = [float(s) for s in args.scales.split(",")]
     result = {"benchmark": "prepare, embedded vs Spark, Kaggle dump (synthetic, real texts)",
               "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "master": args.master,
