@@ -188,13 +188,51 @@ PREDICT_MODELS = {"linear": ["--param", "cross_fit=0"],  # the default features 
                   "lstm": ["--model", "lstm", "--param", "epochs=1"]}  # the default network, one epoch: same cost
 
 
+class TreeCpu:
+    """CPU seconds of this process and its descendants (the JVM, its Python workers) while the block runs,
+    sampled every 0.1 s: a worker that exits in between counts up to its last sample."""
+
+    def __enter__(self):
+        import threading
+
+        self.root = psutil.Process()
+        self.base = self._sample()
+        self.last = dict(self.base)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        return self
+
+    def _sample(self) -> dict[int, float]:
+        seen = {}
+        for p in [self.root] + self.root.children(recursive=True):
+            try:
+                t = p.cpu_times()
+                seen[p.pid] = t.user + t.system
+            except psutil.Error:
+                pass
+        return seen
+
+    def _run(self):
+        while not self.done.wait(INTERVAL):
+            self.last.update(self._sample())
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+        self.last.update(self._sample())
+        self.seconds = sum(v - self.base.get(pid, 0.0) for pid, v in self.last.items())
+
+
 def predict_throughput(master: str, results: Path = PREDICT_RESULTS, dataset: Path | None = None) -> dict:
     """Batch predict texts/s on Spark ``master`` for ``linear`` and ``lstm``, against the embedded predict.
 
     On ``dataset`` (default: the so-titles sample, 50,498 titles, prepared into a temporary directory), each
     model is trained by the CLI, then scored twice by ``predict_spark`` in one session (the first run pays
     for the Python workers' imports and model loads, the second is the steady state) and once by the
-    embedded :class:`~multilabeltext.predict.Predictor` over the same texts in this process.
+    embedded :class:`~multilabeltext.predict.Predictor` over the same texts in this process. Wall and CPU
+    seconds (this process, the JVM and its Python workers) for each: on a shared machine texts per CPU
+    second compare better than texts/s.
     """
     sys.path.insert(0, str(REPO))
     os.environ.setdefault("PYSPARK_PYTHON", venv_python())
@@ -231,23 +269,30 @@ def predict_throughput(master: str, results: Path = PREDICT_RESULTS, dataset: Pa
             for attempt in ("first (worker start-up and model loads)", "second (steady state)"):
                 load = os.getloadavg()[0]
                 started = time.perf_counter()
-                done = predict_spark(model, dataset, tmp / f"{name}-scored", force=True)
+                with TreeCpu() as cpu:
+                    done = predict_spark(model, dataset, tmp / f"{name}-scored", force=True)
                 seconds = time.perf_counter() - started
                 figures["spark"].append({"run": attempt, "seconds": round(seconds, 2), "rows": done["rows"],
                                          "texts_per_second": round(done["rows"] / seconds, 1),
+                                         "cpu_seconds": round(cpu.seconds, 1),
+                                         "texts_per_cpu_second": round(done["rows"] / max(cpu.seconds, 1e-9), 1),
                                          "worker_processes": len(done["worker_processes"]),
                                          "load_average_before": round(load, 2)})
-                print(f"{name} on Spark {master}, {attempt}: {done['rows'] / seconds:,.0f} texts/s "
-                      f"(load {load:.1f})", flush=True)
+                print(f"{name} on Spark {master}, {attempt}: {done['rows'] / seconds:,.0f} texts/s, "
+                      f"{done['rows'] / max(cpu.seconds, 1e-9):,.0f} per CPU second (load {load:.1f})", flush=True)
             load = os.getloadavg()[0]
             predictor = Predictor(model)
             started = time.perf_counter()
-            for i in range(0, len(texts), 2048):
-                predictor.predict(texts[i:i + 2048])
+            with TreeCpu() as cpu:
+                for i in range(0, len(texts), 2048):
+                    predictor.predict(texts[i:i + 2048])
             seconds = time.perf_counter() - started
             figures["embedded"] = {"seconds": round(seconds, 2), "texts_per_second": round(len(texts) / seconds, 1),
+                                   "cpu_seconds": round(cpu.seconds, 1),
+                                   "texts_per_cpu_second": round(len(texts) / max(cpu.seconds, 1e-9), 1),
                                    "load_average_before": round(load, 2)}
-            print(f"{name} embedded: {len(texts) / seconds:,.0f} texts/s (load {load:.1f})", flush=True)
+            print(f"{name} embedded: {len(texts) / seconds:,.0f} texts/s, {len(texts) / max(cpu.seconds, 1e-9):,.0f} "
+                  f"per CPU second (load {load:.1f})", flush=True)
             out["models"][name] = figures
         spark.stop()
     finally:
