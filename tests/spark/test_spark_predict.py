@@ -25,6 +25,7 @@ FAST = {
     "linear": LINEAR,
     "mlp": MLP,
     "lstm": LSTM,
+    "tree": {"char_ngrams": None},
     "ensemble": {"members": [{"model": "linear", "params": LINEAR}, {"model": "lstm", "params": LSTM}],
                  "weight_resamples": 0},
 }
