@@ -11,15 +11,16 @@ Measured by ``bench/bench_cost.py`` (``bench/README.md``, "Cost as tags grow"): 
 on average over 6 fits against ``linear``'s 0.730 and P@3 within 0.003, for 8-9% of its training CPU time and a
 12x smaller model; micro-F1 about 0.01 lower. At 1,000 tags it trains in a few CPU seconds where ``linear``'s
 cost grows with every tag. It predicts more slowly than ``linear`` at these sizes (a beam search per text, not
-one matrix product: 470-900 texts per CPU second on cooking, against ``linear``'s ~14,000; ``n_trees = 1`` was
-~4x faster for P@3 -0.011) and it cannot learn from auxiliary rows (no per-row weights). ``linear`` stays the
-default; ``tree`` is worth it from about 1,000 tags, when training time, memory or model size bind.
+one matrix product: 470-900 texts per CPU second on cooking, against ``linear``'s ~14,000; with
+``n_trees = 1`` 3,100-3,800, for P@1 -0.014 and P@3 -0.011 against ``linear``) and it cannot learn from
+auxiliary rows (no per-row weights). ``linear`` stays the default; ``tree`` is worth it from about 1,000 tags,
+when training time, memory or model size bind.
 
 Needs the ``omikuji`` package (``pip install 'multilabeltext[tree]'``; ``requirements.txt`` pins it). Omikuji 0.5
-takes no seed, so two fits of the same rows can differ
-slightly (P@1 0.719-0.729 over 6 fits on cooking); a saved model predicts the same numbers every time. Saved as the features'
-JSON vocabularies and ``.npy`` idf arrays plus Omikuji's own model directory, ``omikuji/`` (``settings.json`` and
-one ``tree<i>.cbor`` per tree: CBOR written and read by the Rust library with serde, never pickle).
+takes no seed, so two fits of the same rows can differ slightly (P@1 0.719-0.729 over 6 fits on cooking); a saved
+model predicts the same numbers every time. Saved as the features' JSON vocabularies and ``.npy`` idf arrays plus
+Omikuji's own model directory, ``omikuji/`` (``settings.json`` and one ``tree<i>.cbor`` per tree: CBOR written and
+read by the Rust library with serde, never pickle).
 
 Example:
     >>> m = TreeModel(char_ngrams=None).fit(["numpy arrays", "pandas frames"] * 5, [[1, 0], [0, 1]] * 5,
