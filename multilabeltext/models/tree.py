@@ -163,7 +163,15 @@ def omikuji_output(what: str):
     stdout / stderr) sent to a temporary file: stdout stays clean for JSON; shown only if the call fails."""
     sys.stdout.flush()
     sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
+    saved = []
+    try:
+        for fd in (1, 2):
+            saved.append(os.dup(fd))
+    except OSError:  # no stdout / stderr to keep clean (closed descriptors)
+        for fd in saved:
+            os.close(fd)
+        yield
+        return
     with tempfile.TemporaryFile() as log:
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
