@@ -19,8 +19,8 @@ window          windowSize
 min_count       minCount             the vocabulary: tokens seen at least this often
 epochs          maxIter              raised for a small corpus exactly as embedded (:func:`epochs_for`)
 seed            seed
-workers         numPartitions        0 = one per core of the session; more partitions train faster,
-                                     on averaged updates (slightly weaker vectors); 1 is reproducible
+workers         numPartitions        0 = one per core of the session; 1 is reproducible; more train in
+                                     parallel, Spark merging their updates after each epoch
 max_vocab       minCount (raised)    the smallest min_count that keeps at most max_vocab words
 (gensim alpha)  stepSize             0.025, gensim's default learning rate
 (gensim 10000)  maxSentenceLength    10,000 tokens, gensim's longest document (longer ones split)
