@@ -14,7 +14,7 @@ Sections (``--sections``, default all but ``ensemble``):
   (long texts) and, for linear and mlp, on so-titles (titles); the ensemble is assembled from the fitted
   members (``EnsembleModel.from_members``): its predict is what is timed;
 * ``ensemble``: the default ``ensemble`` trained on so-titles from scratch (train seconds, peak memory);
-* not here yet: the cost of linear / mlp at 10 / 100 / 1,000 tags beside Omikuji (issue 17, left open).
+* the cost of linear / mlp at 10 / 100 / 1,000 tags beside Omikuji (``tree``) is ``bench/bench_cost.py``.
 
 Timings on a shared 2-core machine are noisy: each predict / tokenize timing is repeated (``--repeat``) and the
 best is kept; the load average (``os.getloadavg()``) is recorded before every measurement. Memory is the

@@ -204,9 +204,9 @@ def write_split_dataset(loaded: Loaded, out: Path, fit: np.ndarray, validation: 
     import pyarrow.parquet as pq
 
     from multilabeltext.data.dataset import LABELS, MANIFEST, split_file
+    from multilabeltext.data.prepare import ROW_SCHEMA
     from multilabeltext.jsonfile import write_json
     from multilabeltext.safefiles import sha256_file
-    from multilabeltext.data.prepare import ROW_SCHEMA
 
     out.mkdir(parents=True, exist_ok=True)
     files, rows = {}, {}

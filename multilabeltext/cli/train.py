@@ -11,6 +11,7 @@ import typer
 
 from ..config import TrainConfig
 from ..errors import ConfigError
+from ..models import MODELS
 from .common import app, run
 
 D = TrainConfig()  # every default shown below is the settings dataclass's
@@ -65,7 +66,7 @@ def train_command(
     dataset: Annotated[Path, typer.Argument(help="Dataset directory from `multilabeltext prepare`.",
                                             show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.", show_default=False)],
-    model: Annotated[Optional[str], typer.Option(help=f"linear | mlp | lstm | ensemble \\[default: {D.model}]")] = None,
+    model: Annotated[Optional[str], typer.Option(help=f"{' | '.join(MODELS)} \\[default: {D.model}]")] = None,
     config: Annotated[Optional[Path], typer.Option(help="TOML file of train settings (\\[train] and "
                                                    "\\[train.params]); options given here override it.")] = None,
     param: Annotated[Optional[list[str]], typer.Option(help="Model setting key=value (repeatable), e.g. "
