@@ -102,7 +102,7 @@ def prepare_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary; print only OUT.",
                                         rich_help_panel="Output")] = False,
     engine: Annotated[str, typer.Option(help="embedded (this process) | spark (Apache Spark: the full dump on a "
-                                        "cluster; needs multilabeltext[spark]; splits by a hash of the id)",
+                                        "cluster; needs multilabeltext\\[spark]; splits by a hash of the id)",
                                         rich_help_panel="Engine")] = "embedded",
     spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL with --engine spark \\[default: "
                                                         "local[*], or spark-submit's]", rich_help_panel="Engine")] = None,

@@ -12,8 +12,9 @@ of the ``top_k`` best tags, or all, unrounded), written into a temporary sibling
 How many times each worker process loaded the model comes back to the driver in an accumulator
 (``worker_processes`` in the result).
 
-Example:
-    >>> predict_spark("models/so-titles-linear", "data/so-titles", "/tmp/so-tags.parquet")  # doctest: +SKIP
+Example (starting Spark takes 15-35 s, so this is not run as a doctest; ``tests/spark`` runs it)::
+
+    predict_spark("models/so-titles-linear", "data/so-titles", "/tmp/so-tags.parquet")
 """
 
 from __future__ import annotations

@@ -36,7 +36,10 @@ Example:
     >>> from multilabeltext.config import Word2VecConfig
     >>> spark_params(Word2VecConfig(vector_size=50), corpus_words=10_000_000, cores=8)["vectorSize"]
     50
-    >>> kv = train_word2vec_spark(["data/so-titles"], Word2VecConfig())   # doctest: +SKIP
+
+Training starts Spark (15-35 s), so it is not run as a doctest (``tests/spark`` runs it)::
+
+    kv = train_word2vec_spark(["data/so-titles"], Word2VecConfig())
 """
 
 from __future__ import annotations
