@@ -244,6 +244,18 @@ class TokenCorpus:
 # ------------------------------------------------------------------------------------------- training
 
 
+def corpus_totals(corpus: TokenCorpus, config: Word2VecConfig, datasets) -> tuple[int, int]:
+    """(documents, tokens) the last full pass over ``corpus`` counted; an error when there is no token to train
+    on (both engines, embedded and Spark, check the same way)."""
+    documents = sum(c["documents"] for c in corpus.counts.values())
+    tokens = sum(c["tokens"] for c in corpus.counts.values())
+    if tokens == 0:
+        raise EmptyDatasetError(f"the {', '.join(config.splits)} split(s) hold no tokens to train on.",
+                                path=datasets[0] if len(datasets) == 1 else None,
+                                fix="check that the dataset has text (see its manifest.json).")
+    return documents, tokens
+
+
 def _resolve_mode(config: Word2VecConfig, corpus: TokenCorpus) -> str:
     if config.corpus != "auto":
         return config.corpus
@@ -328,12 +340,7 @@ def train_word2vec(datasets: Sequence[str | Path] | str | Path, config: Word2Vec
             with task("Counting words", total=corpus.rows) as bar:
                 model.build_vocab(corpus_iterable=_Advancing(corpus, bar))
             source = {"corpus_iterable": corpus}
-        documents = sum(c["documents"] for c in corpus.counts.values())
-        tokens = sum(c["tokens"] for c in corpus.counts.values())
-        if tokens == 0:
-            raise EmptyDatasetError(f"the {', '.join(config.splits)} split(s) hold no tokens to train on.",
-                                    path=datasets[0] if len(datasets) == 1 else None,
-                                    fix="check that the dataset has text (see its manifest.json).")
+        documents, tokens = corpus_totals(corpus, config, datasets)
         if len(model.wv) == 0:
             raise EmptyDatasetError(f"no word occurs at least min_count={config.min_count} times in the "
                                     f"{tokens:,} tokens of the corpus.", fix="lower --min-count (1 keeps every word).")

@@ -195,6 +195,8 @@ def _train(spark, corpus, config: Word2VecConfig, datasets: list, started: float
     from pyspark.ml.feature import Word2Vec
     from pyspark.sql import functions as F
 
+    from ..embeddings import corpus_totals
+
     cores = spark.sparkContext.defaultParallelism
     status(f"Tokenizing on Spark ({cores} cores)")
     tokens = _tokens(spark, corpus).persist(StorageLevel.MEMORY_AND_DISK)
@@ -205,12 +207,7 @@ def _train(spark, corpus, config: Word2VecConfig, datasets: list, started: float
                                                              "tokens": int(row["tokens"] or 0)}
         for source in corpus.sources:  # a split with no rows: counted as empty, as the embedded corpus does
             corpus.counts.setdefault((str(source.dataset), source.split), {"documents": 0, "tokens": 0})
-        documents = sum(c["documents"] for c in corpus.counts.values())
-        total = sum(c["tokens"] for c in corpus.counts.values())
-        if total == 0:
-            raise EmptyDatasetError(f"the {', '.join(config.splits)} split(s) hold no tokens to train on.",
-                                    path=datasets[0] if len(datasets) == 1 else None,
-                                    fix="check that the dataset has text (see its manifest.json).")
+        documents, total = corpus_totals(corpus, config, datasets)
         # only the words kept come to the driver (a big corpus has millions of words seen once or twice)
         frequent = tokens.select(F.explode("tokens").alias("word")).groupBy("word").count() \
             .where(F.col("count") >= config.min_count)
