@@ -166,6 +166,7 @@ def train_bench(args) -> int:
                 figures.pop("stderr_tail")
                 saved = json.loads((tmp / engine / "model.json").read_text())
                 metrics = json.loads((tmp / engine / "metrics.json").read_text())["test"]
+                figures.update({k: v for k, v in saved["timings"].items() if k.startswith("spark_")})
                 figures.update(fit_seconds=saved["timings"]["fit_seconds"],
                                test_micro_f1=round(metrics["micro_f1"], 4), test_p_at_1=round(metrics["p_at_1"], 4))
             run[engine] = figures

@@ -79,14 +79,16 @@ def test_spark_features_equal_the_embedded_features_from_the_saved_vocabulary(sp
     idf = {kind: np.load(weights / f"idf_{kind}.npy") for kind in vocabularies}
     spec = feature_spec(LinearConfig(), TokenizerConfig.from_dict(read_manifest(titles)["tokenizer"]))
     learned = spark.sparkContext.broadcast((spec, vocabularies, idf))
-    for split in ("train", "test"):  # the test split has n-grams the vocabulary lacks
-        rows = featurize(spark.read.parquet(str(split_file(titles, split))), learned, ["c#"]).toPandas()
-        texts = load_dataset(titles, split).set_index("id").loc[rows["id"], "text"].tolist()
-        expected = saved.transform(texts).toarray()
-        got = np.vstack([v.toArray() for v in rows["features"]])
-        assert got.shape == expected.shape == (len(texts), saved.n_features)
-        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
-        assert (got != 0).sum() == (expected != 0).sum() > 0
+    splits = ("train", "test")  # the test split has n-grams the vocabulary lacks
+    rows = featurize(spark.read.parquet(*(str(split_file(titles, s)) for s in splits)), learned, ["c#"]).toPandas()
+    everything = pd.concat([load_dataset(titles, s) for s in splits]).set_index("id")
+    assert sorted(rows["id"]) == sorted(everything.index)
+    texts = everything.loc[rows["id"], "text"].tolist()
+    expected = saved.transform(texts).toarray()
+    got = np.vstack([v.toArray() for v in rows["features"]])
+    assert got.shape == expected.shape == (len(texts), saved.n_features)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
+    assert (got != 0).sum() == (expected != 0).sum() > 0
 
 
 def test_spark_linear_is_a_normal_linear_model_within_001_micro_f1_of_the_embedded(trained):
