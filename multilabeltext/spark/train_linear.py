@@ -19,9 +19,10 @@ The steps, each the embedded engine's own code where it has one:
 Only the vocabularies, the weights and the validation and test splits' scores come back to the driver;
 the train split stays on the cluster.
 
-Example:
-    >>> from multilabeltext.config import TrainConfig
-    >>> train_linear_spark("data/so-titles", "models/so-titles-spark", TrainConfig())  # doctest: +SKIP
+Example (starting Spark takes 15-35 s, so this is not run as a doctest; ``tests/spark`` runs it)::
+
+    from multilabeltext.config import TrainConfig
+    train_linear_spark("data/so-titles", "models/so-titles-spark", TrainConfig())
 """
 
 from __future__ import annotations
