@@ -352,10 +352,22 @@ def train_word2vec(datasets: Sequence[str | Path] | str | Path, config: Word2Vec
                                        total_words=model.corpus_total_words, epochs=epochs,
                                        callbacks=[callback])
         finished = time.perf_counter()
-    seconds = finished - prepared
     kv = model.wv
+    kv.metadata = vectors_metadata(
+        config, corpus, documents, tokens, mode=mode, workers=workers, epochs=epochs, raw_words=raw,
+        effective_words=trained, seconds=finished - prepared, total_seconds=finished - started,
+        words_per_second_by_epoch=[round(r, 1) for r in callback.rates], gensim_version=gensim_version)
+    return kv
+
+
+def vectors_metadata(config: Word2VecConfig, corpus: TokenCorpus, documents: int, tokens: int, *, mode: str,
+                     workers: int, epochs: int, raw_words: int, effective_words: int, seconds: float,
+                     total_seconds: float, **training) -> dict:
+    """What a vectors directory's ``word2vec.json`` records of its training, the same for both engines:
+    settings, corpus (datasets, splits, counts, tokenizer) and training (mode, workers, epochs, words, speed);
+    ``training`` adds engine-specific entries at the end of the ``training`` table."""
     tokenizers = list({json.dumps(t, sort_keys=True): t for t in corpus.tokenizers.values()}.values())
-    kv.metadata = {
+    return {
         "config": config.to_dict(),
         "corpus": {
             "datasets": corpus.summary(),
@@ -368,18 +380,16 @@ def train_word2vec(datasets: Sequence[str | Path] | str | Path, config: Word2Vec
             "mode": mode,
             "workers": workers,
             "epochs": epochs,
-            "raw_words": int(raw),
-            "effective_words": int(trained),
+            "raw_words": int(raw_words),
+            "effective_words": int(effective_words),
             "seconds": round(seconds, 3),
-            "total_seconds": round(finished - started, 3),
-            "words_per_second": round(raw / max(seconds, 1e-9), 1),
-            "effective_words_per_second": round(trained / max(seconds, 1e-9), 1),
-            "words_per_second_by_epoch": [round(r, 1) for r in callback.rates],
+            "total_seconds": round(total_seconds, 3),
+            "words_per_second": round(raw_words / max(seconds, 1e-9), 1),
+            "effective_words_per_second": round(effective_words / max(seconds, 1e-9), 1),
             "reproducible": workers == 1,
-            "gensim_version": gensim_version,
+            **training,
         },
     }
-    return kv
 
 
 def epochs_for(config: Word2VecConfig, corpus_words: int) -> int:

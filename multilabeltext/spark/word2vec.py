@@ -195,7 +195,7 @@ def _train(spark, corpus, config: Word2VecConfig, datasets: list, started: float
     from pyspark.ml.feature import Word2Vec
     from pyspark.sql import functions as F
 
-    from ..embeddings import corpus_totals
+    from ..embeddings import corpus_totals, vectors_metadata
 
     cores = spark.sparkContext.defaultParallelism
     status(f"Tokenizing on Spark ({cores} cores)")
@@ -237,33 +237,11 @@ def _train(spark, corpus, config: Word2VecConfig, datasets: list, started: float
     kv.index_to_key = kept
     kv.key_to_index = {w: i for i, w in enumerate(kept)}
     kv.vectors = vectors
-    seconds = finished - prepared
     raw = total * params["maxIter"]
     effective = sum(counts[w] for w in kept) * params["maxIter"]
-    tokenizers = list({str(sorted(t.items())): t for t in corpus.tokenizers.values()}.values())
-    kv.metadata = {
-        "engine": "spark",
-        "config": config.to_dict(),
-        "corpus": {
-            "datasets": corpus.summary(),
-            "splits": list(config.splits),
-            "documents": documents,
-            "tokens": total,
-            "tokenizer": tokenizers[0] if len(tokenizers) == 1 else None,
-        },
-        "training": {
-            "mode": "spark",
-            "workers": params["numPartitions"],
-            "epochs": params["maxIter"],
-            "raw_words": int(raw),
-            "effective_words": int(effective),
-            "seconds": round(seconds, 3),
-            "total_seconds": round(finished - started, 3),
-            "words_per_second": round(raw / max(seconds, 1e-9), 1),
-            "effective_words_per_second": round(effective / max(seconds, 1e-9), 1),
-            "reproducible": params["numPartitions"] == 1,
-            "spark": {"version": pyspark.__version__, "master": spark.sparkContext.master, "cores": cores,
-                      "objective": OBJECTIVE, "params": params, "min_count_used": min_count},
-        },
-    }
+    kv.metadata = {"engine": "spark", **vectors_metadata(
+        config, corpus, documents, total, mode="spark", workers=params["numPartitions"], epochs=params["maxIter"],
+        raw_words=raw, effective_words=effective, seconds=finished - prepared, total_seconds=finished - started,
+        spark={"version": pyspark.__version__, "master": spark.sparkContext.master, "cores": cores,
+               "objective": OBJECTIVE, "params": params, "min_count_used": min_count})}
     return kv
