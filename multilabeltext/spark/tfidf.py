@@ -38,25 +38,26 @@ def feature_spec(settings, tokenizer) -> dict:
     return {"settings": settings.to_dict(), "settings_type": type(settings), "tokenizer": tokenizer.to_dict()}
 
 
-def unfitted(spec: dict):
-    """A :class:`TfidfFeatures` of ``spec`` without vocabularies (its vectorizers' analyzers and limits)."""
+def _rebuilt(spec: dict):
+    """The settings and the tokenizer ``spec`` describes."""
     from ..config import TokenizerConfig
     from ..data.tokenizer import Tokenizer
+
+    return spec["settings_type"].from_dict(spec["settings"]), Tokenizer(TokenizerConfig.from_dict(spec["tokenizer"]))
+
+
+def unfitted(spec: dict):
+    """A :class:`TfidfFeatures` of ``spec`` without vocabularies (its vectorizers' analyzers and limits)."""
     from ..models.tfidf import TfidfFeatures
 
-    settings = spec["settings_type"].from_dict(spec["settings"])
-    return TfidfFeatures(settings, Tokenizer(TokenizerConfig.from_dict(spec["tokenizer"])))
+    return TfidfFeatures(*_rebuilt(spec))
 
 
 def fitted(spec: dict, vocabularies: dict[str, list[str]], idf: dict[str, np.ndarray]):
     """The fitted :class:`TfidfFeatures` from learned vocabularies and idf (as a saved model loads them)."""
-    from ..config import TokenizerConfig
-    from ..data.tokenizer import Tokenizer
     from ..models.tfidf import TfidfFeatures
 
-    settings = spec["settings_type"].from_dict(spec["settings"])
-    return TfidfFeatures.from_vocabularies(settings, Tokenizer(TokenizerConfig.from_dict(spec["tokenizer"])),
-                                           vocabularies, idf)
+    return TfidfFeatures.from_vocabularies(*_rebuilt(spec), vocabularies, idf)
 
 
 def count_terms(batches, spec: dict):
