@@ -44,17 +44,23 @@ def _split(directory: Path, split: str, labels: list[str]):
     return frame, frame["text"].tolist(), binarize(frame["tags"].tolist(), labels)
 
 
-def train(dataset: str | Path, out: str | Path, config: TrainConfig | None = None, *, force: bool = False) -> TrainResult:
-    """Train ``config.model`` on a prepared dataset and write a model directory at ``out``."""
+def train(dataset: str | Path, out: str | Path, config: TrainConfig | None = None, *, force: bool = False,
+          network_trainer=None, extra=None) -> TrainResult:
+    """Train ``config.model`` on a prepared dataset and write a model directory at ``out``.
+
+    ``network_trainer``: a Keras model's network trained elsewhere (see :mod:`multilabeltext.models.
+    keras_support`); ``extra``: a function giving more ``model.json`` keys once trained (the Spark engine's).
+    """
     from .outputs import check_replaceable, claim_output
 
     config = config or TrainConfig()
     with claim_output(out, inputs=[dataset, config.vectors, config.auxiliary]):  # before any work
         check_replaceable(out, force=force, marker="model.json")
-        return _train(Path(dataset), out, config, force)
+        return _train(Path(dataset), out, config, force, network_trainer, extra)
 
 
-def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool) -> TrainResult:
+def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool, network_trainer=None,
+           extra=None) -> TrainResult:
     from .core import fit_tune_score
     from .data.dataset import read_labels, read_manifest, verify_files
     from .models import get_model
@@ -63,6 +69,8 @@ def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool) -> 
     verify_files(dataset, manifest)  # a swapped train.parquet is refused before it is learned from
     labels = read_labels(dataset)
     model = get_model(config.model, config.params)  # validates the settings before any heavy work
+    if network_trainer is not None:
+        model.network_trainer = network_trainer
     if config.auxiliary:
         model.require_auxiliary_support()
     train_frame, train_texts, Y_train = _split(dataset, "train", labels)
@@ -92,7 +100,7 @@ def _train(dataset: Path, out: str | Path, config: TrainConfig, force: bool) -> 
                           rule=config.rule_options(), tokenizer=TokenizerConfig.from_dict(manifest["tokenizer"]),
                           vectors=vectors, auxiliary=auxiliary)
     write_model(out, dataset, manifest, done, test_frame, config.to_dict(), force=force,
-                auxiliary=auxiliary.summary() if auxiliary is not None else None)
+                auxiliary=auxiliary.summary() if auxiliary is not None else None, extra=extra() if extra else None)
     return TrainResult(out=Path(out), metrics=done.metrics, timings=done.timings, labels=labels)
 
 

@@ -38,11 +38,14 @@ only), [cyan]mlp[/cyan] (the same n-grams through one hidden layer, Keras), \
 
   Settings from a file, one overridden: [cyan]multilabeltext train data/pyq --out models/pyq --config train.toml --param C=1.0[/cyan]
 
-  On Apache Spark (linear only; needs multilabeltext\\[spark]): the same model directory, the n-gram counts and one \
+  On Apache Spark (linear, mlp, lstm; needs multilabeltext\\[spark]): the same model directory, the n-gram counts and one \
 Spark ML classifier per tag computed on the cluster, calibrated and thresholded on the validation split:
   [cyan]multilabeltext train data/so-titles --out models/so-spark --engine spark --spark-master 'local[*]'[/cyan]
   Spark-only settings: [cyan]--param spark_max_iter=50 --param spark_parallel_tags=4 \
 --param spark_classifier=svm|logistic[/cyan]
+  mlp and lstm train data-parallel, one TensorFlow worker per Spark task (a barrier stage), the thresholds \
+tuned on the driver: [cyan]multilabeltext train data/so-titles --out models/so-mlp-spark --model mlp --engine spark \
+--param spark_workers=2[/cyan]
 """
 
 
@@ -97,7 +100,7 @@ def train_command(
     seed: Annotated[Optional[int], typer.Option(help=f"Random seed \\[default: {D.seed}]")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace OUT if it already holds a model.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; print only OUT.")] = False,
-    engine: Annotated[str, typer.Option(help="embedded (this process) | spark (Apache Spark: --model linear only; "
+    engine: Annotated[str, typer.Option(help="embedded (this process) | spark (Apache Spark: --model linear, mlp or lstm; "
                                         "needs multilabeltext\\[spark])", rich_help_panel="Engine")] = "embedded",
     spark_master: Annotated[Optional[str], typer.Option(help="Spark master URL with --engine spark \\[default: "
                                                         "local[*], or spark-submit's]", rich_help_panel="Engine")] = None,
@@ -119,9 +122,11 @@ def train_command(
     train_config = run(lambda: TrainConfig.from_dict(settings, source="the command line"))
     if engine == "spark":
         from ..spark.session import parse_conf
+        from ..spark.train_keras import KERAS_MODELS, train_keras_spark
         from ..spark.train_linear import train_linear_spark
 
-        result = run(train_linear_spark, dataset, out, train_config, force=force, master=spark_master,
+        trainer = train_keras_spark if train_config.model in KERAS_MODELS else train_linear_spark
+        result = run(trainer, dataset, out, train_config, force=force, master=spark_master,
                      spark_conf=run(parse_conf, spark_conf))
     elif engine == "embedded":
         result = run(train, dataset, out, train_config, force=force)

@@ -1,5 +1,12 @@
 """What the Keras models (``lstm``, ``mlp``) share: a quiet Keras import, the device, the per-epoch report.
 
+A Keras model's ``network_trainer`` (``None``: Keras' own ``fit``) is the hook for training its network
+elsewhere, e.g. data-parallel on Spark executors (:mod:`multilabeltext.spark.train_keras`): the model
+fits its features or vocabulary, builds and compiles the network exactly as for ``fit``, then calls
+``network_trainer(model, texts, targets, validation, early_stopping=...)``, which must leave the trained
+(best epoch's, with early stopping) weights in ``model.model_`` and one :func:`epoch_report` entry per
+epoch in ``model.history_``; the model then finishes as after ``fit``.
+
 Example:
     >>> keras = import_keras()
     >>> keras.backend.backend()

@@ -257,6 +257,7 @@ class LstmModel(TagModel):
     name = "lstm"
     Config = LstmConfig
     supports_auxiliary = True
+    network_trainer = None  # set: trains the compiled network instead of Keras' fit (keras_support.NetworkTrainer)
 
     # --- vocabulary and sequences -----------------------------------------------------------------------
     def _build_vocabulary(self, token_lists: list[list[str]]) -> list[str]:
@@ -408,8 +409,11 @@ class LstmModel(TagModel):
         status(f"lstm: {len(texts):,} texts{f' + {len(aux.texts):,} auxiliary' if aux else ''}, vocabulary "
                f"{len(self.vocab_):,}, embedding {dim}{' (Word2Vec)' if matrix is not None else ''}, "
                f"{self.model_.count_params():,} parameters; {describe_device(self.device_)}")
-        self.model_.fit(train_data, validation_data=val_data, epochs=cfg.epochs, callbacks=callbacks, verbose=0,
-                        shuffle=False)
+        if self.network_trainer is not None:  # e.g. data-parallel on Spark: the same network, loss and optimizer
+            self.network_trainer(self, all_texts, targets, validation, early_stopping=stopper is not None)
+        else:
+            self.model_.fit(train_data, validation_data=val_data, epochs=cfg.epochs, callbacks=callbacks, verbose=0,
+                            shuffle=False)
         scored = [h for h in self.history_ if h.get("val_loss") is not None]
         # the epoch whose weights the model keeps (early stopping restores the best one), 1-based
         self.best_epoch_ = (min(scored, key=lambda h: h["val_loss"])["epoch"]

@@ -70,6 +70,7 @@ class MlpModel(TagModel):
     name = "mlp"
     Config = MlpConfig
     supports_auxiliary = True
+    network_trainer = None  # set: trains the compiled network instead of Keras' fit (keras_support.NetworkTrainer)
 
     def _fit(self, texts, Y, validation):
         keras = import_keras()
@@ -99,8 +100,11 @@ class MlpModel(TagModel):
             validation_data = (X_val, Y_val)
             callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
                                                            restore_best_weights=True))
-        self.model_.fit(X, targets, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=True, verbose=0,
-                        validation_data=validation_data, callbacks=callbacks)
+        if self.network_trainer is not None:  # e.g. data-parallel on Spark: the same network, loss and optimizer
+            self.network_trainer(self, texts, targets, validation, early_stopping=validation is not None)
+        else:
+            self.model_.fit(X, targets, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=True, verbose=0,
+                            validation_data=validation_data, callbacks=callbacks)
         self._set_weights()
         if validation_data is not None:
             self.validation_proba_ = self._forward(validation_data[0])

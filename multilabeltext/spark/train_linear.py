@@ -69,8 +69,8 @@ def settings(config: TrainConfig):
     from ..models.linear import LinearConfig
 
     if config.model != "linear":
-        raise ConfigError(f"only the linear model trains on Spark (for now); got --model {config.model}.",
-                          fix=f"use --model linear with --engine spark, or leave --engine out to train "
+        raise ConfigError(f"only the linear, mlp and lstm models train on Spark; got --model {config.model}.",
+                          fix=f"use --model linear, mlp or lstm with --engine spark, or leave --engine out to train "
                               f"{config.model} here (its batch predict runs on Spark: predict --engine spark).")
     for option, value in (("--vectors", config.vectors), ("--auxiliary", config.auxiliary)):
         if value:

@@ -137,7 +137,7 @@ def spark_train(*args):
 
 
 def test_only_linear_trains_on_spark(tmp_path, titles):
-    assert_user_error(spark_train(titles, "--out", tmp_path / "m", "--model", "mlp"), "only the linear model")
+    assert_user_error(spark_train(titles, "--out", tmp_path / "m", "--model", "tree"), "linear, mlp and lstm")
     assert_user_error(spark_train(titles, "--out", tmp_path / "m", "--param", "spark_solver=x"), "spark_solver")
     assert_user_error(spark_train(titles, "--out", tmp_path / "m", "--param", "cross_fit=5"), "validation split")
     assert_user_error(run_cli("train", titles, "--out", tmp_path / "m", "--engine", "gpu"), "embedded or spark")
