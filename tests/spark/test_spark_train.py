@@ -136,7 +136,7 @@ def spark_train(*args):
     return run_cli("train", *args, "--engine", "spark", "--quiet")
 
 
-def test_only_linear_trains_on_spark(tmp_path, titles):
+def test_only_linear_mlp_and_lstm_train_on_spark(tmp_path, titles):
     assert_user_error(spark_train(titles, "--out", tmp_path / "m", "--model", "tree"), "linear, mlp and lstm")
     assert_user_error(spark_train(titles, "--out", tmp_path / "m", "--param", "spark_solver=x"), "spark_solver")
     assert_user_error(spark_train(titles, "--out", tmp_path / "m", "--param", "cross_fit=5"), "validation split")
