@@ -228,6 +228,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _failure(returncode: int, log: str) -> str:
+    """How a worker process ended: its signal, or its exit code and the last error it printed (TensorFlow's
+    own C++ log lines left out).
+
+    Example:
+        >>> _failure(1, "I0000 00:00:17.2 port.cc:153] oneDNN custom operations are on.\\nValueError: bad")
+        'exited with 1: ValueError: bad'
+        >>> _failure(-9, "")
+        'was killed (signal 9)'
+    """
+    if returncode < 0:
+        return f"was killed (signal {-returncode})"
+    lines = [line.strip() for line in log.splitlines()
+             if line.strip() and not re.match(r"[IWEF]\d{4} |WARNING: All log messages", line)]
+    said = next((line for line in reversed(lines) if "Error" in line or "Exception" in line), lines[-1] if lines else "")
+    return f"exited with {returncode}: {said[:300]}" if said else f"exited with {returncode}"
+
+
 def _worker_task(shared):
     """The barrier stage's task: this shard's TensorFlow worker, started once every task knows the cluster."""
 
@@ -261,10 +279,8 @@ def _worker_task(shared):
                 done = subprocess.run([sys.executable, "-m", "multilabeltext.spark.keras_worker", str(tmp)],
                                       env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
             if done.returncode != 0:
-                lines = [line for line in (tmp / "log.txt").read_text(errors="replace").splitlines() if line.strip()]
-                said = next((line for line in reversed(lines) if "Error" in line), lines[-1] if lines else "")
-                raise KerasWorkerError(f"TensorFlow worker {rank} ({address}) exited with {done.returncode}: "
-                                       f"{said.strip()[:300]}")
+                raise KerasWorkerError(f"TensorFlow worker {rank} ({address}) "
+                                       + _failure(done.returncode, (tmp / "log.txt").read_text(errors="replace")))
             result = {"rank": rank, "address": address}
             if rank == 0:
                 result["weights"] = (tmp / "weights.npz").read_bytes()
