@@ -75,6 +75,11 @@ def _prepare_spark(inputs, out, config: PrepareConfig, force: bool, master, spar
         except MultilabeltextError:
             raise
         except Exception as exc:  # a Spark job failure that is not a user error: short, no JVM stack trace
+            from .task_errors import from_job_failure
+
+            user_error = from_job_failure(exc)  # bad bytes found by a task: the error as the embedded engine says it
+            if user_error is not None:
+                raise user_error from None
             raise MultilabeltextError(f"the Spark job failed: {_first_line(exc)}",
                                       fix="rerun with the embedded engine to see whether the input is at fault, "
                                           "or check the executors' logs.") from None
@@ -152,7 +157,13 @@ def _check_read(source, config, parsed, by_kind, parts, offsets, counts) -> None
         rows = parsed.filter(F.col("kind") == "m").orderBy("pid", "local").limit(5).collect()
         for r in rows:
             plan = source.plans[r["file"]]
-            line = offsets["file_local"][r["pid"]] + r["local"] + 1 if plan.reader == "text" else None
+            line = None
+            if plan.reader == "text":
+                line = offsets["file_local"][r["pid"]] + r["local"] + 1
+            elif plan.reader == "ranges" and r["score"] is not None:  # a CSV range's row: where it starts
+                from .csv_ranges import line_at
+
+                line = line_at(plan.path, r["score"])
             where = f"{display_name(plan.path)}:{line}" if line else display_name(plan.path)
             examples.append((plan.path, line, f"{where}: {r['note']}"))
     counts["malformed_examples"] = [e[2] for e in examples]

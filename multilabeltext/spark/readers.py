@@ -25,11 +25,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..config import PrepareConfig
 from ..data.readers.base import find_column, require_column
 from ..errors import ConfigError, InputNotFoundError, MalformedInputError, MissingColumnError, UnknownFormatError
+from .csv_ranges import splittable
 
 PARSED_SCHEMA = ("kind string, pid int, file int, local long, qlocal long, id string, title string, body string, "
                  "tags array<string>, split string, parent_id string, score long, note string")
@@ -321,7 +323,8 @@ def read_parsed(spark, source: SparkSource, config: PrepareConfig):
         if plan.reader == "driver":
             frames.append(_read_on_driver(spark, plan, config))
             continue
-        df = _read(spark, plan)
+        df = _csv_ranges(spark, plan) if plan.reader == "csv" and splittable(plan.path, plan.options["encoding"]) \
+            else _read(spark, plan)
         if plan.columns.get("header") is None and plan.role in ("parquet", "jsonl"):
             plan.columns = table_columns(plan.path, _remote_header(spark, plan, df), config)
         df = df.withColumn("_file", F.lit(index))
@@ -352,6 +355,19 @@ def _read_on_driver(spark, plan: FilePlan, config: PrepareConfig):
     frame = pd.DataFrame.from_records(records, columns=PARSED_COLUMNS)
     frame["pid"], frame["file"] = 0, 0
     return spark.createDataFrame(_typed(frame), PARSED_SCHEMA)
+
+
+def _csv_ranges(spark, plan: FilePlan):
+    """A local CSV file as one row per byte range of :func:`.csv_ranges.record_ranges` (one task each, in order);
+    the parser reads its range (``plan.reader`` becomes ``ranges``)."""
+    from . import csv_ranges
+
+    if plan.columns.get("header") is None:
+        plan.columns["header"] = _header(plan.path, plan.options["encoding"], plan.options["sep"])
+    ranges = csv_ranges.record_ranges(plan.path, csv_ranges.RANGE_BYTES)
+    plan.reader = "ranges"
+    rdd = spark.sparkContext.parallelize(ranges, len(ranges))
+    return spark.createDataFrame(rdd, "start long, end long")
 
 
 def _read(spark, plan: FilePlan):
@@ -406,6 +422,27 @@ def _parser(plan: FilePlan, index: int, source: SparkSource, config: PrepareConf
     """A ``mapInPandas`` function for one file: batches of its records in, PARSED rows out."""
     role, cols, name = plan.role, dict(plan.columns), display_name(plan.path)
     html_config = config  # pickled into the task with the closure (a small frozen dataclass)
+    ranged, path, options = plan.reader == "ranges", plan.path, dict(plan.options)
+    used = _used_columns(cols) if ranged else None
+
+    def records(batches):
+        """The file's records: Spark's own (one frame per Arrow batch), or read from each byte range."""
+        if not ranged:
+            yield from batches
+            return
+        from ..data.readers.base import _describe_decode_error
+        from ..errors import EncodingError
+        from .csv_ranges import line_at, read_range
+        from .task_errors import in_task
+
+        for df in batches:
+            for start, end in zip(df["start"].tolist(), df["end"].tolist()):
+                try:
+                    yield from read_range(path, start, end, cols["header"], encoding=options["encoding"],
+                                          delimiter=options["sep"], columns=used)
+                except UnicodeDecodeError as exc:  # exc.start: in the range
+                    in_task(EncodingError(path, options["encoding"], _describe_decode_error(exc),
+                                          line=line_at(path, start + exc.start)))
 
     def parse_batch(df: pd.DataFrame) -> list[dict]:
         if role == "xml":
@@ -427,7 +464,7 @@ def _parser(plan: FilePlan, index: int, source: SparkSource, config: PrepareConf
         local = 0  # records read in this partition
         qlocal = 0
         xml_rows = 0
-        for df in batches:
+        for df in records(batches):
             out = []
             for rec in parse_batch(df.reset_index(drop=True)):
                 rec["local"] = local + rec["local"]
@@ -446,6 +483,21 @@ def _parser(plan: FilePlan, index: int, source: SparkSource, config: PrepareConf
                                                columns=PARSED_COLUMNS))
 
     return parse
+
+
+def _used_columns(cols: dict) -> list[str]:
+    """The header columns a CSV parser reads (the others are neither decoded nor kept, as embedded).
+
+    Example:
+        >>> _used_columns({"header": ["Id", "Title", "Body", "Tags"], "text": ["Title", "Body"], "id": "Id",
+        ...                "label": None})
+        ['Id', 'Title', 'Body']
+    """
+    named = set()
+    for key, value in cols.items():
+        if key != "header" and value:
+            named.update([value] if isinstance(value, str) else value)
+    return [c for c in cols["header"] if c in named]
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -545,11 +597,17 @@ def _parse_csv(role: str, df: pd.DataFrame, cols: dict, path: str, config: Prepa
     """One batch of CSV records: column by column (vectorized), the embedded readers' rules per role."""
     from ..data.readers.kaggle import _scores
     from ..data.tags import parse_tags
+    from .csv_ranges import BAD_OFFSET, BAD_WHY
 
     out = []
-    bad = df[CORRUPT].notna().to_numpy() if CORRUPT in df.columns else pd.Series(False, index=df.index).to_numpy()
-    for i in bad.nonzero()[0].tolist():
-        out.append({"kind": "m", "local": i, "note": "wrong number of fields (Spark's CSV parser)"})
+    if BAD_WHY in df.columns:  # read from a byte range: why, and where the row starts (the driver finds its line)
+        bad = df[BAD_WHY].notna().to_numpy()
+        for i in bad.nonzero()[0].tolist():
+            out.append({"kind": "m", "local": i, "note": df[BAD_WHY].iat[i], "score": df[BAD_OFFSET].iat[i]})
+    else:
+        bad = df[CORRUPT].notna().to_numpy() if CORRUPT in df.columns else np.zeros(len(df), dtype=bool)
+        for i in bad.nonzero()[0].tolist():
+            out.append({"kind": "m", "local": i, "note": "wrong number of fields (Spark's CSV parser)"})
     local = (~bad).nonzero()[0]
     df = df.iloc[local].fillna("").reset_index(drop=True)
     if role == "table-csv":
