@@ -22,6 +22,8 @@ vectors get Word2Vec (multilabeltext.embeddings) trained on the train part only 
 Transfer on pyq (``--pyq-auxiliary``, on by default): models that take auxiliary data (``linear``, ``mlp``, and
 the ``ensemble`` through them) also train on the 4,577 so-titles titles tagged python, down-weighted, only for
 the 7 of 10 tags so-titles has (``multilabeltext.auxiliary``); they are never scored or tuned on.
+Screening a setting: ``--only-folds 0,1`` runs those pyq folds only, ``--vectors-cache DIR`` keeps each split's
+Word2Vec (gensim's threads make it differ run to run) and reuses it, so two runs differ by the model settings alone.
 Results are printed and saved as JSON in bench/results/: models.json (every split; not committed) and its
 summary models-summary.json (committed); models-quick*.json with --quick.
 
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import importlib.metadata
 import json
 import os
@@ -506,13 +509,30 @@ class Vectors:
         settings = {"splits": ["train", "validation"], **({"epochs": 1} if self.args.quick else {}),
                     **self.args.params.get("word2vec", {})}
         config = Word2VecConfig.from_dict(settings, source="--params word2vec:...")
-        with Meter() as m:
-            self.kv = train_word2vec(datasets, config)
+        cached = None
+        if self.args.vectors_cache is not None:  # one directory per dataset, split, corpus and settings
+            key = hashlib.sha256(json.dumps([self.args.pyq_vectors, self.args.validation_fraction, self.args.seed,
+                                             config.to_dict()], sort_keys=True, default=str).encode()).hexdigest()
+            cached = self.args.vectors_cache / f"{self.loaded.name}-{d.split.name}-{key[:12]}"
+        if cached is not None and cached.is_dir():
+            from multilabeltext.embeddings import load_vectors
+
+            with Meter() as m:
+                self.kv = load_vectors(cached)
+            print(f"    word2vec: reused {cached} (trained by an earlier run)", file=sys.stderr)
+        else:
+            with Meter() as m:
+                self.kv = train_word2vec(datasets, config)
+            if cached is not None:
+                from multilabeltext.embeddings import save_vectors
+
+                save_vectors(self.kv, cached)
         meta = self.kv.metadata
         self.record = {"corpus": corpus, "datasets": [str(p) for p in datasets], "config": config.to_dict(),
                        "documents": meta["corpus"]["documents"], "tokens": meta["corpus"]["tokens"],
                        "vocabulary": len(self.kv), "training": meta["training"],
-                       "words_per_second": meta["training"]["words_per_second"], **m.record()}
+                       "words_per_second": meta["training"]["words_per_second"], **m.record(),
+                       **({"cache": str(cached)} if cached is not None else {})}
         print(f"    word2vec: {len(self.kv):,} words, {meta['corpus']['documents']:,} documents, "
               f"{m.seconds:.1f} s, {meta['training']['words_per_second']:,.0f} words/s", file=sys.stderr)
         return self.kv
@@ -810,12 +830,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="override a setting of one of our models, a peer (tfidf-lr, fasttext) or word2vec; "
                              "repeatable; values are JSON (e.g. ensemble:members='[{\"model\":\"linear\"}]')")
     parser.add_argument("--folds", type=int, default=5, help="pythonquestions-sample folds (i %% folds == k; default 5)")
+    parser.add_argument("--only-folds", metavar="K[,K...]",
+                        help="run only these pythonquestions folds (0-based, e.g. 0,1: for screening an idea; the "
+                             "summary is then the mean over these folds, and the results say so)")
     parser.add_argument("--pyq-vectors", choices=("train", "all-so-text"), default="train",
                         help="Word2Vec corpus for the pythonquestions folds: the fold's train part (default), or "
                              "also every other Stack Overflow text under ../shared/datasets (transfer)")
     parser.add_argument("--pyq-auxiliary", choices=("so-titles-python", "none"), default="so-titles-python",
                         help="auxiliary training rows for the pythonquestions folds (models that take them: "
                              "linear, mlp, ensemble): the 4,577 so-titles titles tagged python (default), or none")
+    parser.add_argument("--vectors-cache", type=Path, metavar="DIR",
+                        help="keep each split's Word2Vec here and reuse it in later runs with the same split and "
+                             "settings (screening model settings on the same vectors; seconds then measure loading)")
     parser.add_argument("--validation-fraction", type=float, default=0.1, help="validation slice of the train part")
     parser.add_argument("--seed", type=int, default=13, help="seed of the validation slice (and numpy)")
     parser.add_argument("--quick", action="store_true",
@@ -843,6 +869,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--validation-fraction must be in (0, 0.5)")
     if args.folds < 2:
         parser.error("--folds must be >= 2")
+    if args.only_folds is not None:
+        try:
+            args.only_folds = sorted({int(k) for k in args.only_folds.split(",") if k.strip()})
+        except ValueError:
+            parser.error(f"--only-folds takes fold numbers like 0,1, got {args.only_folds!r}")
+        if not args.only_folds or not all(0 <= k < args.folds for k in args.only_folds):
+            parser.error(f"--only-folds must name folds in 0..{args.folds - 1}")
     args.params = parse_params(args.params)
     args.model_params = {m: (quick_params(m, args.params.get(m, {})) if args.quick and m in registry()
                              else args.params.get(m, {})) for m in args.models}
@@ -911,6 +944,7 @@ def main(argv: list[str] | None = None) -> int:
             "quick": "so-titles rows i < 2,500; cooking first 2,000 train / last 500 test lines; 2 pyq folds; "
                      "fastText 5 epochs, Word2Vec 1 epoch, lstm and mlp 1 epoch" if args.quick else None,
             "validation_fraction": args.validation_fraction, "seed": args.seed, "folds": args.folds,
+            "only_folds": args.only_folds,
             "pyq_vectors": args.pyq_vectors,
             "pyq_auxiliary": args.pyq_auxiliary,
             "auxiliary": "pyq, models taking auxiliary data (multilabeltext.auxiliary): the so-titles rows tagged "
@@ -966,6 +1000,8 @@ def main(argv: list[str] | None = None) -> int:
             splits = protocol.protocol_splits(name, len(loaded.frame), args.folds)
             if args.quick:
                 splits = [protocol.quick_split(s, name) for s in splits][:2]
+            if name == "pyq" and args.only_folds is not None:
+                splits = [splits[k] for k in args.only_folds if k < len(splits)]
             entry = {"source": {"files": list(protocol.SOURCES[name].files), "what": protocol.SOURCES[name].what,
                                 "prepare_seconds": loaded.prepare_seconds, **jsonable(loaded.checks)},
                      "load_average_before": [round(x, 2) for x in load], "splits": []}
