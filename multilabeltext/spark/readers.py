@@ -1,9 +1,9 @@
 """Every input format as one Spark DataFrame of parsed records, using the embedded readers' own parsers.
 
 Line formats (``Posts.xml``, fastText, JSON Lines) are read with ``spark.read.text``, so a large file is
-split into tasks by lines; CSV formats (Kaggle triple, Posts.csv / Data Explorer, CSV/TSV tables) with
-Spark's CSV reader (``multiLine``: quoted bodies hold newlines, so one task per file reads them; the
-cleaning after it is spread over every core); Parquet with ``spark.read.parquet``. Each file's records
+split into tasks by lines; CSV formats (Kaggle triple, Posts.csv / Data Explorer, CSV/TSV tables), when
+local, in record-aligned byte ranges parsed by the embedded CSV parser (:mod:`.csv_ranges`), else (a URI,
+UTF-16) with Spark's CSV reader (``multiLine``: one task per file); Parquet with ``spark.read.parquet``. Each file's records
 then go through a parser of this module inside ``mapInPandas``, which calls the embedded reader's pure
 functions (``posts_xml.parse_line``, ``fasttext.parse_line``, ``parse_tags``, the table reader's column
 rules) and emits rows of :data:`PARSED_SCHEMA`:

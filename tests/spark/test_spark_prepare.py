@@ -152,6 +152,10 @@ def test_kaggle_triple_latin1_with_answers_agrees(spark, tmp_path):  # noqa: F81
             if i % 7 == 0:
                 tw.writerow([i, tags[(i + 1) % 5]])
         aw.writerow([9999, "NA", "2016-01-02T00:00:00Z", 5000, 1, "<p>an orphan</p>"])
+        # no kept tag and no text of its own: its answers decide "no kept tag" (embedded) over "empty text"
+        qw.writerow([200, "NA", "2016-01-01T00:00:00Z", 1, "", "<p></p>"])
+        aw.writerow([9998, "NA", "2016-01-02T00:00:00Z", 200, 1, "<p>the answer has text</p>"])
+        tw.writerow([200, "python"])
     options = ["--top-n", "4", "--exclude-tag", "python", "--max-answers", "1"]
     embedded = prepare_ok([dump / "Questions.csv"], tmp_path / "e", *options)
     on_spark = prepare_spark_ok([dump / "Questions.csv"], tmp_path / "s", *options)
@@ -163,3 +167,4 @@ def test_kaggle_triple_latin1_with_answers_agrees(spark, tmp_path):  # noqa: F81
     for key in SAME_COUNTS:
         assert ca.get(key) == cb.get(key), key
     assert ca["answers_orphaned"] == 1 and read_manifest_json(on_spark)["source"]["encoding"] == "latin-1"
+    assert ca["empty_text"] == 0 and ca["no_kept_tag"] >= 1
