@@ -38,13 +38,14 @@ only), [cyan]mlp[/cyan] (the same n-grams through one hidden layer, Keras), \
 
   Settings from a file, one overridden: [cyan]multilabeltext train data/pyq --out models/pyq --config train.toml --param C=1.0[/cyan]
 
-  On Apache Spark (linear, mlp, lstm; needs multilabeltext\\[spark]): the same model directory, the n-gram counts and one \
+  On Apache Spark (needs multilabeltext\\[spark]), the same model directory: linear with the n-gram counts and one \
 Spark ML classifier per tag computed on the cluster, calibrated and thresholded on the validation split:
   [cyan]multilabeltext train data/so-titles --out models/so-spark --engine spark --spark-master 'local[*]'[/cyan]
   Spark-only settings: [cyan]--param spark_max_iter=50 --param spark_parallel_tags=4 \
 --param spark_classifier=svm|logistic[/cyan]
-  mlp and lstm train data-parallel, one TensorFlow worker per Spark task (a barrier stage), the thresholds \
-tuned on the driver: [cyan]multilabeltext train data/so-titles --out models/so-mlp-spark --model mlp --engine spark \
+  mlp and lstm train data-parallel, one TensorFlow worker per Spark task (a barrier stage; \
+--param spark_workers=2, at most the task slots), the thresholds tuned on the driver:
+  [cyan]multilabeltext train data/so-titles --out models/so-mlp-spark --model mlp --engine spark \
 --param spark_workers=2[/cyan]
 """
 
