@@ -251,7 +251,6 @@ def _kaggle_tags(parsed, q):
 
 def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers, counts: Counter, tmp: Path):
     from pyspark import StorageLevel
-    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     from ..data.tags import select_tags
@@ -274,16 +273,15 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
             yield df
 
     q_schema = "id string, title string, body string, tags array<string>, split string, row long, dkey string"
+    if config.split == "column":
+        questions = _split_names(questions, source, config)
     q = questions.repartition(n_parts).mapInPandas(clean_q, q_schema)
-    if config.dedupe:
-        first = Window.partitionBy("dkey").orderBy("row")
-        q = q.withColumn("_n", F.when(F.col("dkey").isNull(), F.lit(1)).otherwise(F.row_number().over(first)))
-    else:
-        q = q.withColumn("_n", F.lit(1))
-    q = q.persist(StorageLevel.MEMORY_AND_DISK)
+    q = _dedupe(q, config).persist(StorageLevel.MEMORY_AND_DISK)
     status("Cleaning, de-duplicating, counting tags")
     counts["duplicates"] = q.filter(F.col("_n") > 1).count()
     q = q.filter(F.col("_n") == 1).withColumn("_blank", F.col("dkey").isNull()).drop("_n", "dkey")
+    if config.split == "column" and (leaks := q.filter("_leak").count()):  # dropped before the texts are built
+        counts["duplicates_of_a_later_split"] = leaks
     tag_counts = {r["tag"]: r["count"] for r in
                   q.select(F.explode("tags").alias("tag")).groupBy("tag").count().collect()}
     kept_labels = select_tags(tag_counts, top_n=config.top_n, exclude=config.exclude_tags,
@@ -293,7 +291,10 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
             f"no tags to learn: the {counts['questions_read']} question(s) read carry no tags"
             + (" that qualify" if tag_counts else "") + ".", path=source.plans[0].path,
             fix="check the label column (--label-column) or lower --min-tag-count / shorten --exclude-tag.")
-    joined = _join_answers(q, answers, config, html, drop_code, counts, n_parts, kept_labels).drop("_blank")
+    if config.split != "column":
+        q = q.withColumn("_leak", F.lit(False))
+    joined = _join_answers(q, answers, config, html, drop_code, counts, n_parts, kept_labels)
+    joined = joined.filter(~F.col("_leak")).drop("_blank", "_leak")
     keep = frozenset(kept_labels)
 
     def build(batches):
@@ -333,7 +334,7 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
                 path=source.plans[0].path,
                 fix="check the text column(s) and --fields (empty texts), --top-n, --exclude-tag, --min-tag-count.")
         kept = rows.filter(F.col("drop") == "").drop("drop", "nans")
-        kept, label_table = _split(spark, kept, config, kept_labels, source, counts["kept"])
+        kept, label_table = _split(spark, kept, config, kept_labels, source, counts)
         files = _write(kept, tmp)
     finally:
         rows.unpersist()
@@ -360,7 +361,7 @@ def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool
         for df in batches:
             yield clean_answers(df, html=html, drop_code=drop_code)
 
-    wanted = F.arrays_overlap("tags", F.array(*[F.lit(t) for t in kept_labels])) | F.col("_blank")
+    wanted = (F.arrays_overlap("tags", F.array(*[F.lit(t) for t in kept_labels])) | F.col("_blank")) & ~F.col("_leak")
     parents = q.select(F.col("id").alias("parent_id"), wanted.alias("_wanted")).groupBy("parent_id") \
         .agg(F.max("_wanted").alias("_wanted"))
     a = answers.join(parents, "parent_id", "left").filter(F.col("_wanted").isNull() | F.col("_wanted"))
@@ -389,26 +390,82 @@ def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool
     return q.join(texts, "id", "left")
 
 
-def _split(spark, kept, config: PrepareConfig, labels: list[str], source: SparkSource, counts_kept: int):
+def _split_names(questions, source: SparkSource, config: PrepareConfig):
+    """``--split column``: the data's split values as train/validation/test (the embedded aliases and errors)."""
+    from pyspark.sql import functions as F
+
+    from ..data.split import normalize_split_names
+
+    values = [r["split"] for r in questions.select("split").distinct().collect()]
+    names = normalize_split_names(values, source=source.plans[0].path, column=config.split_column or "split")
+    mapping = [x for v, n in zip(values, names) if v is not None for x in (F.lit(v), F.lit(n))]
+    return questions.withColumn("split", F.element_at(F.create_map(*mapping), F.col("split")))
+
+
+def _dedupe(q, config: PrepareConfig):
+    """``_n``: a question's rank among its identical ones (``_n > 1``: a duplicate, dropped); ``_leak`` with
+    ``--split column``.
+
+    As on the embedded engine (``prepare._Leaks``): with a split column, identical questions are compared within
+    one split; a question that is the first copy in its split of one in a later split (test > validation >
+    train) is leakage (``_leak``: dropped before the texts are built, counted apart; never the test row),
+    whether or not ``--dedupe`` drops the copies within a split. Blank questions are never duplicates.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    blank = F.col("dkey").isNull()
+    if config.split != "column":
+        first = Window.partitionBy("dkey").orderBy("row")
+        return q.withColumn("_n", F.when(blank | F.lit(not config.dedupe), F.lit(1))
+                            .otherwise(F.row_number().over(first)))
+    rank = F.element_at(F.create_map(*[x for i, name in enumerate(SPLITS) for x in (F.lit(name), F.lit(i))]),
+                        F.col("split"))
+    q = q.withColumn("_rank", rank)
+    copy = F.row_number().over(Window.partitionBy("dkey", "_rank").orderBy("row"))
+    q = q.withColumn("_copy", F.when(blank, F.lit(1)).otherwise(copy))
+    best = F.max("_rank").over(Window.partitionBy("dkey"))
+    q = q.withColumn("_leak", ~blank & (F.col("_copy") == 1) & (best > F.col("_rank")))
+    q = q.withColumn("_n", F.col("_copy") if config.dedupe else F.lit(1))
+    return q.drop("_rank", "_copy")
+
+
+def _split(spark, kept, config: PrepareConfig, labels: list[str], source: SparkSource, counts: Counter):
     """A ``split`` column (hash + rare-tag repair, the data's own, or all train) and the per-tag counts."""
     from pyspark.sql import functions as F
 
     if config.split == "none":
         kept = kept.withColumn("split", F.lit("train"))
     elif config.split == "column":
-        from ..data.split import normalize_split_names
-
-        values = [r["split"] for r in kept.select("split").distinct().collect()]
-        names = normalize_split_names(values, source=source.plans[0].path, column=config.split_column or "split")
-        mapping = [x for v, n in zip(values, names) if v is not None for x in (F.lit(v), F.lit(n))]
-        kept = kept.withColumn("split", F.element_at(F.create_map(*mapping), F.col("split")))
+        kept = _carve_validation(kept, config, labels, counts)
     else:
-        kept, have = _hash_split(kept, config, labels, counts_kept)
+        kept, have = _hash_split(kept, config, labels, counts["kept"])
     if config.split != "iterative":
         have = _have(kept, labels)
     table = [{"tag": t, "count": int(have[i].sum()), **{s: int(have[i, j]) for j, s in enumerate(SPLITS)}}
              for i, t in enumerate(labels)]
     return kept, sorted(table, key=lambda r: (-r["count"], r["tag"]))
+
+
+def _carve_validation(kept, config: PrepareConfig, labels: list[str], counts: Counter):
+    """``--split column`` without validation rows: ``validation_fraction`` of train becomes validation, dealt by
+    the hash of the id with the seed and the rare-tag repair (the embedded engine stratifies iteratively)."""
+    import dataclasses
+
+    from pyspark.sql import functions as F
+
+    fraction = config.validation_fraction
+    train = kept.filter(F.col("split") == "train").select("id", "text", "tags", "split", "row")
+    n_train = train.count()
+    if fraction <= 0 or n_train < 2 or kept.filter(F.col("split") == "validation").limit(1).count():
+        return kept
+    status(f"The split column has no validation rows: {fraction:g} of the {n_train:,} training rows become "
+           f"the validation split (a hash of the id with seed {config.seed}, then the rare-tag repair)")
+    carve = dataclasses.replace(config, split_ratios=(1 - fraction, fraction, 0.0), split="iterative")
+    train, have = _hash_split(train, carve, labels, n_train)
+    counts["validation_carved_from_train"] = int(have[:, 1].sum() and train.filter(F.col("split") == "validation")
+                                                 .count())
+    return train.unionByName(kept.filter(F.col("split") != "train").select("id", "text", "tags", "split", "row"))
 
 
 def _hash_split(kept, config: PrepareConfig, labels: list[str], n: int):
