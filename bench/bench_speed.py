@@ -13,7 +13,8 @@ Sections (``--sections``, default all but ``ensemble``):
 * ``predict``: texts/s of one ``predict_proba`` call on the test texts for ``--models`` trained on pyq fold 0
   (long texts) and, for linear and mlp, on so-titles (titles); the ensemble is assembled from the fitted
   members (``EnsembleModel.from_members``): its predict is what is timed;
-* ``ensemble``: the default ``ensemble`` trained on so-titles from scratch (train seconds, peak memory);
+* ``ensemble``: the default ``ensemble`` trained on so-titles from scratch (train seconds, peak memory, each
+  member's fit seconds and the weighting's);
 * the cost of linear / mlp at 10 / 100 / 1,000 tags beside Omikuji (``tree``) is ``bench/bench_cost.py``.
 
 Timings on a shared 2-core machine are noisy: each predict / tokenize timing is repeated (``--repeat``) and the
@@ -302,7 +303,8 @@ def section_ensemble(data: Data, args) -> dict:
         model = fit_model("ensemble", titles, args.model_params.get("ensemble"), vectors=vectors)
     texts = titles["test"][0]
     rate = best_rate(lambda: model.predict_proba(texts), len(texts), args.repeat)
-    rec = {"train_with_word2vec": p.record(), "test": score(model, titles), "predict": rate}
+    rec = {"train_with_word2vec": p.record(), "member_fit_seconds": getattr(model, "fit_seconds_", None),
+           "test": score(model, titles), "predict": rate}
     print(f"ensemble so-titles: {p.seconds:.1f} s, peak {p.peak / MIB:,.0f} MiB, {rec['test']}", file=sys.stderr)
     return {"so-titles": rec}
 

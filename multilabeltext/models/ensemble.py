@@ -87,17 +87,26 @@ class EnsembleModel(TagModel):
                               fix="add a linear or mlp member, or leave the auxiliary data out.")
 
     def _fit(self, texts, Y, validation):
+        import gc
+        import time
+
         from ..progress import status
 
-        self.members_ = []
+        self.members_, self.fit_seconds_ = [], {}
         for i, member in enumerate(self._members()):
             status(f"ensemble member {i + 1}/{len(self.config.members)}: {member.name}")
+            started = time.perf_counter()
             member.fit(texts, Y, labels=self.labels_, validation=validation, tokenizer=self.tokenizer_config_,
                        vectors=self.vectors_, auxiliary=self.auxiliary_ if member.supports_auxiliary else None,
                        rule=self.rule_options_)
+            gc.collect()  # what the member's fit no longer holds goes before the next one starts
+            self.fit_seconds_[f"{i}:{member.name}"] = round(time.perf_counter() - started, 1)
             self.history_ += [{"member": i, **h} for h in member.history_]
             self.members_.append(member)
+        started = time.perf_counter()
         self._weigh(validation)
+        self.fit_seconds_["weights"] = round(time.perf_counter() - started, 1)
+        status("ensemble fit seconds: " + ", ".join(f"{k} {v:,.1f}" for k, v in self.fit_seconds_.items()))
 
     @classmethod
     def from_members(cls, members: list[TagModel], validation: tuple[list[str], np.ndarray],

@@ -143,3 +143,81 @@ def save_keras(network, path) -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"__array__ implementation", category=DeprecationWarning)
         network.save(path)
+
+
+def in_place_adam(keras, learning_rate: float):
+    """Keras' ``Adam``, each TensorFlow update one fused in-place op (``ResourceApplyAdam``).
+
+    The same arithmetic as ``keras.optimizers.Adam`` (``m += (g - m)(1 - beta_1)``, ``v += (g^2 - v)(1 - beta_2)``,
+    ``w -= alpha m / (sqrt(v) + epsilon)``), without the temporaries Keras' element-wise ops allocate, each as
+    large as the variable: for the ``mlp``'s first layer (features x hidden) they were most of the training
+    memory beyond the weights, and most of each step's time. Other backends, sparse gradients and AMSGrad
+    take Keras' own path.
+
+    Example:
+        >>> keras = import_keras()
+        >>> w = keras.Variable([1.0, 2.0])
+        >>> in_place_adam(keras, 0.1).apply_gradients([(keras.ops.convert_to_tensor([1.0, -1.0]), w)])
+        >>> [round(float(x), 4) for x in w.numpy()]
+        [0.9, 2.1]
+    """
+    import tensorflow as tf
+
+    def handle(variable):
+        return variable.value.handle if isinstance(variable, keras.Variable) else variable.handle
+
+    class InPlaceAdam(keras.optimizers.Adam):
+        def update_step(self, gradient, variable, learning_rate):
+            if self.amsgrad or isinstance(gradient, tf.IndexedSlices) or keras.backend.backend() != "tensorflow":
+                return super().update_step(gradient, variable, learning_rate)
+            dtype = variable.dtype
+            step = tf.cast(self.iterations + 1, dtype)
+            beta_1, beta_2 = tf.cast(self.beta_1, dtype), tf.cast(self.beta_2, dtype)
+            index = self._get_variable_index(variable)
+            tf.raw_ops.ResourceApplyAdam(
+                var=handle(variable), m=handle(self._momentums[index]), v=handle(self._velocities[index]),
+                beta1_power=tf.pow(beta_1, step), beta2_power=tf.pow(beta_2, step), lr=tf.cast(learning_rate, dtype),
+                beta1=beta_1, beta2=beta_2, epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype))
+
+    return InPlaceAdam(learning_rate)
+
+
+def best_weights(keras, patience: int, variables):
+    """A Keras callback: early stopping on ``val_loss``, the best epoch's weights kept as NumPy arrays.
+
+    What ``keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)``
+    decides (stop after ``patience`` epochs without a lower validation loss; the best epoch's weights are the
+    result), but the weights go into float32 arrays (``.weights``, reused from one best epoch to the next) and
+    are not written back into the network: the caller keeps them, the network can go. ``variables(network)``:
+    the Keras variables to keep, in order. ``.keep(network)`` copies them (e.g. with no validation split).
+    """
+    import numpy as np
+
+    class BestWeights(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.weights, self.best, self.best_epoch, self.wait = None, float("inf"), None, 0
+
+        def keep(self, network) -> None:
+            values = [v.numpy() for v in variables(network)]
+            if self.weights is None:
+                self.weights = [np.array(v, dtype=np.float32) for v in values]
+            else:
+                for kept, value in zip(self.weights, values):
+                    np.copyto(kept, value)
+
+        def on_epoch_end(self, epoch, logs=None):
+            current = (logs or {}).get("val_loss")
+            if current is None:
+                return
+            if self.weights is None:
+                self.keep(self.model)
+                self.best_epoch = epoch
+            self.wait += 1
+            if current < self.best:
+                self.best, self.best_epoch, self.wait = current, epoch, 0
+                self.keep(self.model)
+            elif self.wait >= patience and epoch > 0:
+                self.model.stop_training = True
+
+    return BestWeights()

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ import numpy as np
 from ..config import check
 from ..progress import status
 from .base import TagModel
-from .keras_support import epoch_report, import_keras, save_keras
+from .keras_support import best_weights, epoch_report, import_keras, in_place_adam, save_keras
 from .tfidf import TfidfFeatures, TfidfSettings
 
 MAX_LAYER_BYTES = 32 << 30  # bound of the first layer's training memory, checked before anything is allocated
@@ -80,39 +81,65 @@ class MlpModel(TagModel):
         self.features_ = TfidfFeatures(cfg, self.tokenizer_)
         X = self.features_.fit_transform(texts + (aux.texts if aux else []))
         prior = np.clip(Y.mean(axis=0), 1e-4, 1 - 1e-4)
-        inputs = keras.Input(shape=(X.shape[1],), sparse=True, name="tfidf")
-        hidden = keras.layers.Dense(cfg.hidden, activation="relu", name="hidden")(inputs)
-        hidden = keras.layers.Dropout(cfg.dropout, name="dropout")(hidden)
-        outputs = keras.layers.Dense(Y.shape[1], activation="sigmoid", name="tags",
-                                     bias_initializer=keras.initializers.Constant(np.log(prior / (1 - prior))))(hidden)
-        self.model_ = keras.Model(inputs, outputs, name="mlp")
+        network = self._network(keras, X.shape[1], Y.shape[1], np.log(prior / (1 - prior)))
         targets, loss = Y, "binary_crossentropy"
         if aux:  # per-entry weights: 1 for training rows, the auxiliary weight for the tags the source annotates
             weights = np.vstack([np.ones_like(Y), np.tile(aux.label_weights, (len(aux.texts), 1))])
             targets, loss = np.hstack([np.vstack([Y, aux.Y]), weights]).astype(np.float32), masked_binary_crossentropy
-        self.model_.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss=loss)
-        status(f"mlp: {X.shape[0]:,} texts, {X.shape[1]:,} features, {self.model_.count_params():,} parameters")
-        callbacks = [epoch_report(self, X.shape[0], cfg.epochs, keras)]
+        X_val = None if validation is None else self.features_.transform(validation[0])  # vectorized once
+        self.model_ = network  # while fitting: what a network_trainer trains, and what saving writes
+        if self.network_trainer is not None:  # e.g. data-parallel on Spark: the same network, loss and optimizer
+            network.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss=loss)  # sent to its workers
+            status(f"mlp: {X.shape[0]:,} texts, {X.shape[1]:,} features, {network.count_params():,} parameters")
+            self.network_trainer(self, texts, targets, validation, early_stopping=validation is not None)
+            self.weights_ = layer_weights(network)
+        else:
+            self._fit_network(keras, network, X, targets, loss, X_val, validation, aux)
+        del self.model_, network, X  # the network and Adam's moments (3 x the first layer) go now, not later
+        gc.collect()
+        if validation is not None:
+            self.validation_proba_ = self._forward(X_val)
+
+    def _fit_network(self, keras, network, X, targets, loss, X_val, validation, aux) -> None:
+        """Keras' ``fit`` over sparse batches of ``X``; ``weights_`` = the best validation epoch's (or the last)."""
+        cfg = self.config
+        # Adam updated in place: the same arithmetic as Keras' own, without its full-size temporaries (the first
+        # layer is max_features x hidden weights; each temporary was as large)
+        network.compile(optimizer=in_place_adam(keras, cfg.learning_rate), loss=loss)
+        status(f"mlp: {X.shape[0]:,} texts, {X.shape[1]:,} features, {network.count_params():,} parameters")
+        best = best_weights(keras, cfg.patience, network_variables)
+        callbacks = [epoch_report(self, X.shape[0], cfg.epochs, keras), best]
         validation_data = None
         if validation is not None:
-            X_val = self.features_.transform(validation[0])  # vectorized once
             Y_val = validation[1] if aux is None else np.hstack([validation[1], np.ones_like(validation[1])])
-            validation_data = (X_val, Y_val)
-            callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=cfg.patience,
-                                                           restore_best_weights=True))
-        if self.network_trainer is not None:  # e.g. data-parallel on Spark: the same network, loss and optimizer
-            self.network_trainer(self, texts, targets, validation, early_stopping=validation is not None)
-        else:
-            self.model_.fit(X, targets, batch_size=cfg.batch_size, epochs=cfg.epochs, shuffle=True, verbose=0,
-                            validation_data=validation_data, callbacks=callbacks)
-        self._set_weights()
-        if validation_data is not None:
-            self.validation_proba_ = self._forward(validation_data[0])
+            validation_data = sparse_batches(X_val, Y_val, cfg.batch_size)
+        # batches are sliced from the CSR rows as they are needed: Keras never holds a second copy of the matrix
+        network.fit(sparse_batches(X, targets, cfg.batch_size, shuffle=True, seed=cfg.seed), epochs=cfg.epochs,
+                    shuffle=False, verbose=0, validation_data=validation_data, callbacks=callbacks)
+        if best.weights is None:  # no validation split: the last epoch's weights
+            best.keep(network)
+        self.weights_ = best.weights
 
-    def _set_weights(self) -> None:
-        """NumPy copies of the layers' weights: prediction is ``sigmoid(relu(X W1 + b1) W2 + b2)``."""
-        (w1, b1), (w2, b2) = (self.model_.get_layer(n).get_weights() for n in ("hidden", "tags"))
-        self.weights_ = [np.asarray(w, dtype=np.float32) for w in (w1, b1, w2, b2)]
+    def _network(self, keras, n_features: int, n_tags: int, bias=None):
+        """The Keras network: TF-IDF rows -> Dense(hidden, relu) -> Dropout -> Dense(n_tags, sigmoid)."""
+        inputs = keras.Input(shape=(n_features,), sparse=True, name="tfidf")
+        hidden = keras.layers.Dense(self.config.hidden, activation="relu", name="hidden")(inputs)
+        hidden = keras.layers.Dropout(self.config.dropout, name="dropout")(hidden)
+        bias = "zeros" if bias is None else keras.initializers.Constant(bias)
+        outputs = keras.layers.Dense(n_tags, activation="sigmoid", name="tags", bias_initializer=bias)(hidden)
+        return keras.Model(inputs, outputs, name="mlp")
+
+    def network(self):
+        """The fitted weights in a new Keras network (not compiled): what ``model.keras`` holds.
+
+        Fitting keeps NumPy weights only; the trained network and its optimizer state are dropped at the end.
+        """
+        self._check_fitted()
+        w1, b1, w2, b2 = self.weights_
+        network = self._network(import_keras(), w1.shape[0], w2.shape[1])
+        network.get_layer("hidden").set_weights([w1, b1])
+        network.get_layer("tags").set_weights([w2, b2])
+        return network
 
     def _predict_proba(self, texts):
         return self._forward(self.features_.transform(texts))
@@ -125,7 +152,9 @@ class MlpModel(TagModel):
 
     def _save(self, directory: Path) -> None:
         self.features_.save(directory)
-        save_keras(self.model_, directory / "model.keras")
+        # while fitting (a network_trainer's setup) or after load: the network itself; after fit: built from weights_
+        network = getattr(self, "model_", None)
+        save_keras(self.network() if network is None else network, directory / "model.keras")
         (directory / "history.json").write_text(json.dumps(self.history_, indent=1) + "\n", encoding="utf-8")
         (directory / "mlp.json").write_text(json.dumps({"format_version": 1, "keras_version": import_keras().__version__,
                                                         "features": self.features_.n_features}) + "\n", encoding="utf-8")
@@ -133,12 +162,57 @@ class MlpModel(TagModel):
     def _load(self, directory: Path) -> None:
         keras = import_keras()
         self.features_ = TfidfFeatures.load(self.config, self.tokenizer_, directory)
-        # prediction needs the weights only: no optimizer or loss (an auxiliary-trained model's is a function)
+        # prediction needs the weights only: no optimizer or loss (an auxiliary-trained model's is a function; a
+        # model saved before 2026-12 holds its Adam state too)
         self.model_ = keras.saving.load_model(directory / "model.keras", safe_mode=True, compile=False)
         history = directory / "history.json"
         if history.exists():
             self.history_ = json.loads(history.read_text(encoding="utf-8"))
-        self._set_weights()
+        self.weights_ = layer_weights(self.model_)
+
+
+def network_variables(network) -> list:
+    """The network's weights ``[W1, b1, W2, b2]`` (Keras variables): prediction is ``sigmoid(relu(X W1 + b1) W2 + b2)``."""
+    return [w for name in ("hidden", "tags") for w in network.get_layer(name).weights]
+
+
+def layer_weights(network) -> list[np.ndarray]:
+    """NumPy float32 copies of :func:`network_variables`."""
+    return [np.array(w.numpy(), dtype=np.float32) for w in network_variables(network)]
+
+
+def sparse_batches(X, Y: np.ndarray, batch_size: int, *, shuffle: bool = False, seed: int = 0):
+    """A ``tf.data.Dataset`` of ``(tf.SparseTensor rows, Y rows)`` batches sliced from CSR ``X`` as they are read.
+
+    With ``shuffle``, each pass over it (each epoch) visits the rows in a new seeded order. Only one batch of
+    rows is ever converted: Keras given the whole scipy matrix makes its own ``tf.SparseTensor`` of all of it.
+
+    Example:
+        >>> import scipy.sparse as sp
+        >>> batches = sparse_batches(sp.csr_matrix(np.eye(5, dtype=np.float32)), np.ones((5, 1)), 2)
+        >>> [int(x.dense_shape[0]) for x, _ in batches]
+        [2, 2, 1]
+    """
+    import tensorflow as tf
+
+    X = X.tocsr().astype(np.float32, copy=False)
+    Y = np.asarray(Y, dtype=np.float32)
+    rng = np.random.default_rng(seed)
+
+    def batches():
+        order = rng.permutation(X.shape[0]) if shuffle else np.arange(X.shape[0])
+        for start in range(0, X.shape[0], batch_size):
+            rows = order[start:start + batch_size]
+            part = X[rows] if shuffle else X[start:start + batch_size]
+            coo = part.tocoo()
+            indices = np.stack([coo.row, coo.col], axis=1).astype(np.int64)
+            yield tf.SparseTensor(indices, coo.data, (len(rows), X.shape[1])), Y[rows]
+
+    signature = (tf.SparseTensorSpec((None, X.shape[1]), tf.float32), tf.TensorSpec((None, Y.shape[1]), tf.float32))
+    dataset = tf.data.Dataset.from_generator(batches, output_signature=signature)
+    # a known length: Keras then counts the batches of an epoch instead of running into the end of the first one
+    n_batches = -(-X.shape[0] // batch_size)
+    return dataset.apply(tf.data.experimental.assert_cardinality(n_batches)).prefetch(2)
 
 
 def masked_binary_crossentropy(y_true, y_pred):
