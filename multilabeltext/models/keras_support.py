@@ -157,7 +157,7 @@ def in_place_adam(keras, learning_rate: float):
     Example:
         >>> keras = import_keras()
         >>> w = keras.Variable([1.0, 2.0])
-        >>> in_place_adam(keras, 0.1).apply_gradients([(keras.ops.convert_to_tensor([1.0, -1.0]), w)])
+        >>> _ = in_place_adam(keras, 0.1).apply_gradients([(keras.ops.convert_to_tensor([1.0, -1.0]), w)])
         >>> [round(float(x), 4) for x in w.numpy()]
         [0.9, 2.1]
     """
