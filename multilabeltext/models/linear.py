@@ -46,11 +46,12 @@ class LinearConfig(TfidfSettings):
     min_df: int = 1  # n-grams seen once count too: +0.005 micro-F1 on so-titles, +0.006 cooking, +0.002 pyq
     C: float = 0.5
     class_weight: str | None = None  # None | "balanced"
-    max_iter: int = 10  # passes of the SVM solver (liblinear's dual coordinate descent) in the final fit
+    max_iter: int = 10  # passes of the SVM solver (dual coordinate descent, models/svm_dual.py) in the final fit
     fold_max_iter: int = 3  # passes in each cross-fit fold's fit: held-out scores for calibration only
-    jobs: int = 0  # processes for the per-tag fits; 0 = one per core (never more than the cores)
+    warm_start: bool = True  # the final fit starts from the cross-fit folds' mean dual variables
+    jobs: int = 0  # threads for the per-tag fits; 0 = one per core (never more than the cores)
     cross_fit: int = 5  # folds for held-out calibration over train + validation (0: calibrate on validation)
-    seed: int = 0  # assigns rows to the cross-fit folds and seeds the solver's row order (same data, same model)
+    seed: int = 0  # assigns rows to the cross-fit folds and seeds the solvers' row order (same data, same model)
 
     @classmethod
     def from_dict(cls, data, *, source: str = "settings"):
@@ -68,6 +69,8 @@ class LinearConfig(TfidfSettings):
             value = getattr(self, name)
             check(isinstance(value, int) and value >= 1, f"{name} must be a whole number >= 1, got {value!r}.",
                   f"use {name} = {getattr(LinearConfig, name)}.")
+        check(isinstance(self.warm_start, bool), f"warm_start must be true or false, got {self.warm_start!r}.",
+              "use warm_start = true.")
         check(isinstance(self.jobs, int) and self.jobs >= 0, f"jobs must be a whole number >= 0, got {self.jobs!r}.",
               "use jobs = 0 (one per core).")
         check(self.cross_fit == 0 or self.cross_fit >= 2, f"cross_fit must be 0 (off) or at least 2 folds, got "
@@ -88,7 +91,8 @@ class LinearModel(TagModel):
         if self.config.cross_fit and rows >= 2 * self.config.cross_fit:
             return self._cross_fit(texts, Y, validation)
         X, Y_all, weights = self._features(texts, Y)
-        self._set_weights(*self._classifiers(X, Y_all, weights, self.config.max_iter, "linear: fit"))
+        _, shuffled = self._shuffled(X, Y_all, weights)
+        self._set_weights(*self._classifiers(*shuffled, self.config.max_iter, "linear: fit", salt=0))
         if validation is not None:
             d = self._decision(validation[0])
             self.platt_ = fit_platt(d, validation[1])
@@ -102,7 +106,8 @@ class LinearModel(TagModel):
         The features (vocabulary and idf, no labels) are learned once from all the rows; each fold's
         classifiers learn from the other folds' rows with ``fold_max_iter`` solver passes and score the
         held-out rows without the n-grams those training rows lack (:meth:`TfidfFeatures.restrict`), as a
-        model fitted on them alone would; the final fit makes ``max_iter`` passes over every row.
+        model fitted on them alone would; the final fit makes ``max_iter`` passes over every row, starting
+        (``warm_start``) from the folds' mean dual variables: each row's mean over the folds it trained in.
         """
         from ..progress import status
 
@@ -113,23 +118,36 @@ class LinearModel(TagModel):
         status(f"linear: features of {n:,} texts" + (f" (+{len(self.auxiliary_.texts):,} auxiliary)"
                                                      if self.auxiliary_ else ""))
         X, Y_all, weights = self._features(texts, Y)
-        extra = np.arange(n, X.shape[0])  # auxiliary rows: in every fold's training, never held out
-        folds = np.random.default_rng(cfg.seed).permutation(n) % k
+        # auxiliary rows (fold -1): in every fold's training, never held out
+        folds = np.concatenate([np.random.default_rng(cfg.seed).permutation(n) % k, np.full(X.shape[0] - n, -1)])
+        order, (X, Y_all, weights) = self._shuffled(X, Y_all, weights)
+        folds = folds[order]  # from here on, rows in the shuffled order
         heldout = np.zeros(Y.shape, dtype=np.float32)
+        alpha = np.zeros(Y_all.shape, dtype=np.float32) if cfg.warm_start else None  # summed over the folds
         for fold in range(k):
-            inside = np.concatenate([np.flatnonzero(folds != fold), extra])
-            coef, intercept = self._classifiers(X[inside], Y_all[inside], weights[inside] if len(weights) > 1 else weights,
-                                                cfg.fold_max_iter, f"linear: cross-fit fold {fold + 1}/{k}")
-            out = np.flatnonzero(folds == fold)
+            inside, out = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
+            coef, intercept = self._classifiers(X, Y_all, weights, cfg.fold_max_iter,
+                                                f"linear: cross-fit fold {fold + 1}/{k}", rows=inside,
+                                                salt=fold + 1, dual=alpha)
             known = np.zeros(X.shape[1], dtype=bool)
             known[X[inside].indices] = True  # n-grams the fold's training rows have; the others are unseen
-            heldout[out] = np.asarray(self.features_.restrict(X[out], known) @ coef) + intercept
-        self._set_weights(*self._classifiers(X, Y_all, weights, cfg.max_iter, f"linear: final fit, {n:,} rows"))
+            heldout[order[out]] = np.asarray(self.features_.restrict(X[out], known) @ coef) + intercept
+        start = None
+        if alpha is not None:
+            start = alpha / np.where(folds >= 0, k - 1, k)[:, None].astype(np.float32)
+        self._set_weights(*self._classifiers(X, Y_all, weights, cfg.max_iter, f"linear: final fit, {n:,} rows",
+                                             salt=0, start=start))
         self.platt_ = fit_platt(heldout, Y)
         proba = self._calibrated(heldout)
         self.tuning_ = (Y, proba)
         if validation is not None:
             self.validation_proba_ = proba[n - len(validation[0]):]
+
+    def _shuffled(self, X, Y, weights):
+        """The rows in a seeded random order (``order``) and ``(X, Y, weights)`` in it: the solver reads rows in
+        matrix order, a few at a time (:data:`.svm_dual.CHUNK`), so the matrix itself is shuffled once."""
+        order = np.random.default_rng([self.config.seed, 1]).permutation(X.shape[0])
+        return order, (X[order], Y[order], weights[order] if len(weights) > 1 else weights)
 
     def _features(self, texts, Y):
         """New vectorizers fitted on ``texts`` plus any auxiliary rows; their features, labels and weights.
@@ -146,39 +164,51 @@ class LinearModel(TagModel):
         weights = np.vstack([np.ones_like(Y), np.tile(aux.label_weights, (len(aux.texts), 1))])
         return X, np.vstack([Y, aux.Y]), weights.astype(np.float32)
 
-    def _classifiers(self, X, Y, weights, max_iter: int, what: str) -> tuple[np.ndarray, np.ndarray]:
-        """One linear SVM per tag on ``X``: weights ``(features, tags)`` and intercepts, tags in parallel.
+    def _classifiers(self, X, Y, weights, max_iter: int, what: str, *, salt: int, rows=None, start=None,
+                     dual=None) -> tuple[np.ndarray, np.ndarray]:
+        """One linear SVM per tag on ``X`` (:mod:`.svm_dual`): weights ``(features, tags)`` and intercepts.
 
+        ``rows``: the rows to train on (ascending; default all); ``start``: dual variables ``(rows, tags)`` to
+        start from (a warm start); ``dual``: if given, each tag's final dual variables are added to it (the
+        rows trained on). ``salt`` tells the fits of one model apart in the seed of each tag's row order.
         A tag seen in every row or in none (common in a cross-fit fold) gets a constant score, no classifier.
-        Progress shows blocks of tags as they finish.
+        Tags run in ``jobs`` threads (the solver releases the GIL); progress advances as tags finish.
         """
-        from joblib import Parallel, delayed
-        from sklearn.svm import LinearSVC
+        from concurrent.futures import ThreadPoolExecutor, as_completed
 
         from ..parallel import resolve_jobs
         from ..progress import task
+        from . import svm_dual
 
         cfg = self.config
+        rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows)
         weights = np.broadcast_to(weights, Y.shape)
-        seen = weights > 0  # entries that are evidence
-        low, high = np.where(seen, Y, 1).min(axis=0), np.where(seen, Y, 0).max(axis=0)
+        seen = weights[rows] > 0  # entries that are evidence
+        low, high = np.where(seen, Y[rows], 1).min(axis=0), np.where(seen, Y[rows], 0).max(axis=0)
         varying = np.flatnonzero(low != high)
         coef = np.zeros((X.shape[1], Y.shape[1]), dtype=np.float32)
         intercept = np.where(high > 0.5, 10.0, -10.0).astype(np.float32)
-        # a fixed random_state: with a few solver passes the fit depends on liblinear's shuffling of the rows
-        base = LinearSVC(C=cfg.C, class_weight=cfg.class_weight, dual=True, max_iter=max_iter, random_state=cfg.seed)
-        uniform = bool((weights == 1).all())
-        X = X.astype(np.float64)  # liblinear's type: converted once here, not once per tag
+        arrays = svm_dual.prepare(X)
+        uniform = np.full(X.shape[0], cfg.C) if bool((weights == 1).all()) else None
+
+        def fit(j):
+            y = Y[:, j] > 0.5
+            cost = uniform if uniform is not None else cfg.C * weights[:, j].astype(np.float64)
+            if cfg.class_weight == "balanced":
+                cost = cost * _balanced(y[rows], weights[rows, j])[y.astype(int)]
+            seed = int(np.random.SeedSequence([cfg.seed, salt, int(j)]).generate_state(1)[0])
+            w, b, alpha, _ = svm_dual.solve(arrays, X.shape[1], y, cost, rows=rows, max_iter=max_iter, seed=seed,
+                                            alpha=None if start is None else start[:, j])
+            return j, w, b, alpha
+
         jobs = min(resolve_jobs(cfg.jobs), max(len(varying), 1))  # never more than the cores
-        block = max(4 * jobs, -(-len(varying) // 20))  # about 20 progress steps, a few seconds each at most
-        with task(what, total=len(varying)) as bar, Parallel(n_jobs=jobs) as parallel:
-            for start in range(0, len(varying), block):
-                tags = varying[start:start + block]
-                fitted = parallel(delayed(_fit_tag)(base, X, Y[:, j], None if uniform else weights[:, j])
-                                  for j in tags)
-                for j, (w, b) in zip(tags, fitted):
-                    coef[:, j], intercept[j] = w, b
-                bar.advance(len(tags))
+        with task(what, total=len(varying)) as bar, ThreadPoolExecutor(jobs, thread_name_prefix="linear") as pool:
+            for future in as_completed([pool.submit(fit, j) for j in varying]):
+                j, w, b, alpha = future.result()
+                coef[:, j], intercept[j] = w, b
+                if dual is not None:
+                    dual[rows, j] += alpha[rows]
+                bar.advance(1)
         return coef, intercept
 
     @classmethod
@@ -224,21 +254,10 @@ class LinearModel(TagModel):
         self.platt_ = np.load(directory / "platt.npy", allow_pickle=False)
 
 
-def _fit_tag(base, X, y, sample_weight):
-    """One tag's classifier (a fresh copy of ``base``): its weight vector and intercept.
-
-    ``max_iter`` caps the solver's passes on purpose (see :class:`LinearConfig`), so liblinear's
-    "did not converge" warning is expected and not shown.
-    """
-    import warnings
-
-    from sklearn.base import clone
-    from sklearn.exceptions import ConvergenceWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = clone(base).fit(X, y, sample_weight=sample_weight)
-    return np.ravel(clf.coef_).astype(np.float32), float(np.ravel(clf.intercept_)[0])
+def _balanced(y: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """scikit-learn's ``class_weight="balanced"`` for 0/1 labels ``y`` with sample weights: ``[w_0, w_1]``."""
+    counts = np.array([weight[~y].sum(), weight[y].sum()], dtype=np.float64)
+    return counts.sum() / (2 * np.maximum(counts, 1e-12))
 
 
 def _feature_major(coef: np.ndarray) -> np.ndarray:

@@ -84,18 +84,18 @@ def test_the_logreg_classifier_is_gone_but_saved_svm_settings_load():
 
 
 def test_jobs_are_bounded_by_the_cores(monkeypatch):
-    import joblib
+    import concurrent.futures
 
     from multilabeltext.parallel import resolve_jobs
 
     started = []
-    real = joblib.Parallel.__init__
+    real = concurrent.futures.ThreadPoolExecutor.__init__
 
-    def spy(self, *args, **kwargs):
-        started.append(kwargs.get("n_jobs"))
-        real(self, *args, **kwargs)
+    def spy(self, max_workers=None, *args, **kwargs):
+        started.append(max_workers)
+        real(self, max_workers, *args, **kwargs)
 
-    monkeypatch.setattr(joblib.Parallel, "__init__", spy)
+    monkeypatch.setattr(concurrent.futures.ThreadPoolExecutor, "__init__", spy)
     texts = ["numpy array", "regex group", "pandas frame", "numpy matrix"] * 5
     Y = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]] * 5, dtype=np.float32)
     LinearModel(**FAST, cross_fit=0, jobs=100_000).fit(texts, Y, labels=["numpy", "regex", "pandas"])
