@@ -202,13 +202,17 @@ class LinearModel(TagModel):
             return j, w, b, alpha
 
         jobs = min(resolve_jobs(cfg.jobs), max(len(varying), 1))  # never more than the cores
-        with task(what, total=len(varying)) as bar, ThreadPoolExecutor(jobs, thread_name_prefix="linear") as pool:
-            for future in as_completed([pool.submit(fit, j) for j in varying]):
-                j, w, b, alpha = future.result()
-                coef[:, j], intercept[j] = w, b
-                if dual is not None:
-                    dual[rows, j] += alpha[rows]
-                bar.advance(1)
+        pool = ThreadPoolExecutor(jobs, thread_name_prefix="linear")
+        try:
+            with task(what, total=len(varying)) as bar:
+                for future in as_completed([pool.submit(fit, j) for j in varying]):
+                    j, w, b, alpha = future.result()
+                    coef[:, j], intercept[j] = w, b
+                    if dual is not None:
+                        dual[rows, j] += alpha[rows]
+                    bar.advance(1)
+        finally:  # Ctrl-C / SIGTERM: the tags not started are dropped; the running ones end within a second
+            pool.shutdown(wait=True, cancel_futures=True)
         return coef, intercept
 
     @classmethod

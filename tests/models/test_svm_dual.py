@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from conftest import so_titles_subset
 
+from multilabeltext.data.tokenizer import Tokenizer
 from multilabeltext.models import svm_dual
 from multilabeltext.models.linear import LinearConfig, _balanced
 from multilabeltext.models.tfidf import TfidfFeatures
-from multilabeltext.data.tokenizer import Tokenizer
 
 
 @pytest.fixture(scope="module")
