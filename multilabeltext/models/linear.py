@@ -46,9 +46,10 @@ class LinearConfig(TfidfSettings):
     min_df: int = 1  # n-grams seen once count too: +0.005 micro-F1 on so-titles, +0.006 cooking, +0.002 pyq
     C: float = 0.5
     class_weight: str | None = None  # None | "balanced"
-    max_iter: int = 10  # passes of the SVM solver (dual coordinate descent, models/svm_dual.py) in the final fit
+    max_iter: int = 10  # passes of the SVM solver (dual coordinate descent, models/svm_dual.py) in a fit from zero
     fold_max_iter: int = 3  # passes in each cross-fit fold's fit: held-out scores for calibration only
-    warm_start: bool = True  # the final fit starts from the cross-fit folds' mean dual variables
+    warm_start_iter: int = 3  # passes of a cross-fitted model's final fit, from the folds' mean dual variables
+    # (as good as max_iter = 10 from zero, bench/README.md); 0: from zero, max_iter passes
     jobs: int = 0  # threads for the per-tag fits; 0 = one per core (never more than the cores)
     cross_fit: int = 5  # folds for held-out calibration over train + validation (0: calibrate on validation)
     seed: int = 0  # assigns rows to the cross-fit folds and seeds the solvers' row order (same data, same model)
@@ -69,8 +70,8 @@ class LinearConfig(TfidfSettings):
             value = getattr(self, name)
             check(isinstance(value, int) and value >= 1, f"{name} must be a whole number >= 1, got {value!r}.",
                   f"use {name} = {getattr(LinearConfig, name)}.")
-        check(isinstance(self.warm_start, bool), f"warm_start must be true or false, got {self.warm_start!r}.",
-              "use warm_start = true.")
+        check(isinstance(self.warm_start_iter, int) and self.warm_start_iter >= 0, f"warm_start_iter must be a whole "
+              f"number >= 0, got {self.warm_start_iter!r}.", "use warm_start_iter = 3 (0: a final fit from zero).")
         check(isinstance(self.jobs, int) and self.jobs >= 0, f"jobs must be a whole number >= 0, got {self.jobs!r}.",
               "use jobs = 0 (one per core).")
         check(self.cross_fit == 0 or self.cross_fit >= 2, f"cross_fit must be 0 (off) or at least 2 folds, got "
@@ -106,8 +107,9 @@ class LinearModel(TagModel):
         The features (vocabulary and idf, no labels) are learned once from all the rows; each fold's
         classifiers learn from the other folds' rows with ``fold_max_iter`` solver passes and score the
         held-out rows without the n-grams those training rows lack (:meth:`TfidfFeatures.restrict`), as a
-        model fitted on them alone would; the final fit makes ``max_iter`` passes over every row, starting
-        (``warm_start``) from the folds' mean dual variables: each row's mean over the folds it trained in.
+        model fitted on them alone would; the final fit over every row starts from the folds' mean dual
+        variables (each row's mean over the folds it trained in) and makes ``warm_start_iter`` passes
+        (``warm_start_iter = 0``: ``max_iter`` passes from zero).
         """
         from ..progress import status
 
@@ -123,7 +125,7 @@ class LinearModel(TagModel):
         order, (X, Y_all, weights) = self._shuffled(X, Y_all, weights)
         folds = folds[order]  # from here on, rows in the shuffled order
         heldout = np.zeros(Y.shape, dtype=np.float32)
-        alpha = np.zeros(Y_all.shape, dtype=np.float32) if cfg.warm_start else None  # summed over the folds
+        alpha = np.zeros(Y_all.shape, dtype=np.float32) if cfg.warm_start_iter else None  # summed over folds
         for fold in range(k):
             inside, out = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
             coef, intercept = self._classifiers(X, Y_all, weights, cfg.fold_max_iter,
@@ -135,7 +137,8 @@ class LinearModel(TagModel):
         start = None
         if alpha is not None:
             start = alpha / np.where(folds >= 0, k - 1, k)[:, None].astype(np.float32)
-        self._set_weights(*self._classifiers(X, Y_all, weights, cfg.max_iter, f"linear: final fit, {n:,} rows",
+        passes = cfg.warm_start_iter if start is not None else cfg.max_iter
+        self._set_weights(*self._classifiers(X, Y_all, weights, passes, f"linear: final fit, {n:,} rows",
                                              salt=0, start=start))
         self.platt_ = fit_platt(heldout, Y)
         proba = self._calibrated(heldout)
@@ -177,9 +180,12 @@ class LinearModel(TagModel):
         from concurrent.futures import ThreadPoolExecutor, as_completed
 
         from ..parallel import resolve_jobs
-        from ..progress import task
+        from ..progress import status, task
         from . import svm_dual
 
+        if not svm_dual.is_ready():
+            status("linear: loading the compiled SVM solver (its first run on a machine compiles it: a few seconds)")
+            svm_dual.ready()
         cfg = self.config
         rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows)
         weights = np.broadcast_to(weights, Y.shape)
