@@ -50,7 +50,7 @@ CHUNK = 8  # rows visited in matrix order inside a chunk; the chunks' order is s
 
 
 @njit(nogil=True, cache=True)
-def _solve(indptr, indices, data, norms, rows, y, cost, alpha, w, max_iter, eps, seed):
+def _solve(indptr, indices, data, norms, rows, y, cost, alpha, w, max_iter, eps, seed, chunk):
     """Dual coordinate descent in place: ``w`` (features + 1, the last one the bias) and ``alpha`` (per row of the
     matrix; only ``rows`` are read and written). ``y`` is +1 / -1 per matrix row, ``cost`` its ``c_i`` (> 0 for
     every row in ``rows``), ``norms`` its ``x_i . x_i`` (:func:`prepare`). ``w`` must hold ``sum_i alpha_i y_i x_i``
@@ -67,13 +67,13 @@ def _solve(indptr, indices, data, norms, rows, y, cost, alpha, w, max_iter, eps,
     active = rows.copy()
     shrunk = np.zeros(n, dtype=np.bool_)
     state = np.uint64(seed)
-    chunks = np.empty((n + CHUNK - 1) // CHUNK, dtype=np.int64)
+    chunks = np.empty((n + chunk - 1) // chunk, dtype=np.int64)
     m = n  # active rows
     pg_max_old, pg_min_old = inf, -inf
     passes = 0
     while passes < max_iter:
         pg_max_new, pg_min_new = -inf, inf
-        k = (m + CHUNK - 1) // CHUNK
+        k = (m + chunk - 1) // chunk
         for c in range(k):
             chunks[c] = c
         for c in range(k):  # Fisher-Yates on the chunks
@@ -81,8 +81,8 @@ def _solve(indptr, indices, data, norms, rows, y, cost, alpha, w, max_iter, eps,
             t = c + np.int64(r % np.uint64(k - c))
             chunks[c], chunks[t] = chunks[t], chunks[c]
         for c in range(k):
-            first = chunks[c] * CHUNK
-            for s in range(first, min(first + CHUNK, m)):
+            first = chunks[c] * chunk
+            for s in range(first, min(first + chunk, m)):
                 i = active[s]
                 yi = y[i]
                 g = np.float64(w[nb])
@@ -164,13 +164,14 @@ def prepare(X):
 
 
 def solve(arrays, n_features: int, y, cost, *, rows=None, alpha=None, max_iter: int = 1000, tol: float = 1e-4,
-          seed: int = 0):
+          seed: int = 0, chunk: int = CHUNK):
     """Fit one SVM on ``arrays`` (:func:`prepare`): ``(w, b, alpha, passes)``; releases the GIL while it runs.
 
     ``y``: 0/1 (or boolean) per matrix row; ``cost``: ``c_i`` per row (``C`` x class weight x sample weight;
     rows with 0 are left out); ``rows``: the rows to train on (default all); ``alpha``: dual variables to start
     from (per matrix row, a warm start; default zeros), copied, not changed; ``max_iter``: passes at most;
-    ``tol``: liblinear's stopping tolerance on the projected gradient (scikit-learn's ``tol``).
+    ``tol``: liblinear's stopping tolerance on the projected gradient (scikit-learn's ``tol``); ``chunk``: rows
+    read in order between random jumps (1: liblinear's order, every row shuffled on each pass).
     """
     indptr, indices, data, norms = arrays
     n_rows = indptr.shape[0] - 1
@@ -183,7 +184,8 @@ def solve(arrays, n_features: int, y, cost, *, rows=None, alpha=None, max_iter: 
     if alpha.any():
         _primal(indptr, indices, data, rows, sign, alpha, w)
     state = np.uint64((int(seed) * _MIX) % 2 ** 64)
-    passes = _solve(indptr, indices, data, norms, rows, sign, cost, alpha, w, int(max_iter), float(tol), state)
+    passes = _solve(indptr, indices, data, norms, rows, sign, cost, alpha, w, int(max_iter), float(tol), state,
+                    int(chunk))
     return w[:-1], float(w[-1]), alpha, int(passes)
 
 
