@@ -256,27 +256,25 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
     from ..data.tags import select_tags
 
     cores = spark.sparkContext.defaultParallelism
-    local_bytes = sum(p.stat().st_size for p in source.local_files)
-    remote = len(source.local_files) < len(source.plans)
-    # tasks for cleaning: ~32 MB of input each, at least one per core (small inputs: few tasks, less overhead)
-    n_parts = cores * 4 if remote else min(max(-(-local_bytes // (32 << 20)), cores), cores * 4)
     html, drop_code, fields = source.html, config.drop_code, tuple(config.fields)
 
     def clean_q(batches):
+        import pandas as pd
+
         from ..data.prepare import _blank_questions
-        from ..data.transforms import clean_questions, question_key_texts
+        from ..data.transforms import clean_questions, question_key_texts, stable_hashes
 
         for df in batches:
             df = clean_questions(df, html=html, drop_code=drop_code)
-            df["dkey"] = question_key_texts(df, fields)
-            df.loc[_blank_questions(df, fields), "dkey"] = None  # blank: counted as empty text, never a duplicate
+            df["dkey"] = pd.array(stable_hashes(question_key_texts(df, fields)), dtype="Int64")
+            df.loc[_blank_questions(df, fields), "dkey"] = pd.NA  # blank: counted as empty text, never a duplicate
             yield df
 
-    q_schema = "id string, title string, body string, tags array<string>, split string, row long, dkey string"
+    q_schema = "id string, title string, body string, tags array<string>, split string, row long, dkey long"
     if config.split == "column":
         questions = _split_names(questions, source, config)
-    q = questions.repartition(n_parts).mapInPandas(clean_q, q_schema)
-    q = _dedupe(q, config).persist(StorageLevel.MEMORY_AND_DISK)
+    q = _spread(questions, cores).mapInPandas(clean_q, q_schema).persist(StorageLevel.MEMORY_AND_DISK)
+    q = _dedupe(q, config)
     status("Cleaning, de-duplicating, counting tags")
     counts["duplicates"] = q.filter(F.col("_n") > 1).count()
     q = q.filter(F.col("_n") == 1).withColumn("_blank", F.col("dkey").isNull()).drop("_n", "dkey")
@@ -291,9 +289,9 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
             f"no tags to learn: the {counts['questions_read']} question(s) read carry no tags"
             + (" that qualify" if tag_counts else "") + ".", path=source.plans[0].path,
             fix="check the label column (--label-column) or lower --min-tag-count / shorten --exclude-tag.")
-    if config.split != "column":
+    if "_leak" not in q.columns:
         q = q.withColumn("_leak", F.lit(False))
-    joined = _join_answers(q, answers, config, html, drop_code, counts, n_parts, kept_labels)
+    joined = _join_answers(q, answers, config, html, drop_code, counts, cores, kept_labels)
     joined = joined.filter(~F.col("_leak")).drop("_blank", "_leak")
     keep = frozenset(kept_labels)
 
@@ -342,7 +340,12 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
     return counts, label_table, kept_labels, files
 
 
-def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool, counts: Counter, n_parts: int,
+def _spread(frame, cores: int):
+    """``frame`` over at least ``cores`` tasks: a shuffle only when it has fewer partitions (a small input)."""
+    return frame if frame.rdd.getNumPartitions() >= cores else frame.repartition(cores)
+
+
+def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool, counts: Counter, cores: int,
                   kept_labels: list[str]):
     """Questions with an ``_answers`` column: their answers' cleaned bodies, best score first, joined by spaces.
 
@@ -366,7 +369,7 @@ def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool
         .agg(F.max("_wanted").alias("_wanted"))
     a = answers.join(parents, "parent_id", "left").filter(F.col("_wanted").isNull() | F.col("_wanted"))
     a = a.withColumn("_has", F.when(F.col("_wanted"), F.lit(True))).drop("_wanted")
-    a = a.repartition(n_parts).mapInPandas(
+    a = _spread(a, cores).mapInPandas(
         clean_a, "parent_id string, body string, score long, pid int, local long, _has boolean")
     per_parent = a.groupBy("parent_id").agg(
         F.first("_has", ignorenulls=True).alias("_has"), F.count("*").alias("_n"),
@@ -410,24 +413,32 @@ def _dedupe(q, config: PrepareConfig):
     one split; a question that is the first copy in its split of one in a later split (test > validation >
     train) is leakage (``_leak``: dropped before the texts are built, counted apart; never the test row),
     whether or not ``--dedupe`` drops the copies within a split. Blank questions are never duplicates.
+
+    The comparisons run on the ``(dkey, row, split)`` projection (a 64-bit hash per question, as the embedded
+    engine's ``hash()``); only the few rows they flag are joined back, broadcast, so the questions' texts are
+    never shuffled for it.
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    blank = F.col("dkey").isNull()
-    if config.split != "column":
-        first = Window.partitionBy("dkey").orderBy("row")
-        return q.withColumn("_n", F.when(blank | F.lit(not config.dedupe), F.lit(1))
-                            .otherwise(F.row_number().over(first)))
-    rank = F.element_at(F.create_map(*[x for i, name in enumerate(SPLITS) for x in (F.lit(name), F.lit(i))]),
-                        F.col("split"))
-    q = q.withColumn("_rank", rank)
-    copy = F.row_number().over(Window.partitionBy("dkey", "_rank").orderBy("row"))
-    q = q.withColumn("_copy", F.when(blank, F.lit(1)).otherwise(copy))
-    best = F.max("_rank").over(Window.partitionBy("dkey"))
-    q = q.withColumn("_leak", ~blank & (F.col("_copy") == 1) & (best > F.col("_rank")))
-    q = q.withColumn("_n", F.col("_copy") if config.dedupe else F.lit(1))
-    return q.drop("_rank", "_copy")
+    column = config.split == "column"
+    if not config.dedupe and not column:
+        return q.withColumn("_n", F.lit(1))
+    keys = q.filter(F.col("dkey").isNotNull()).select("dkey", "row", "split")
+    if column:
+        rank = F.element_at(F.create_map(*[x for i, name in enumerate(SPLITS) for x in (F.lit(name), F.lit(i))]),
+                            F.col("split"))
+        keys = keys.withColumn("_rank", rank)
+        keys = keys.withColumn("_copy", F.row_number().over(Window.partitionBy("dkey", "_rank").orderBy("row")))
+        best = F.max("_rank").over(Window.partitionBy("dkey"))
+        keys = keys.withColumn("_leak", (F.col("_copy") == 1) & (best > F.col("_rank")))
+        flags = keys.filter((F.col("_copy") > 1) | F.col("_leak")).select("row", "_copy", "_leak")
+    else:
+        keys = keys.withColumn("_copy", F.row_number().over(Window.partitionBy("dkey").orderBy("row")))
+        flags = keys.filter(F.col("_copy") > 1).select("row", "_copy", F.lit(False).alias("_leak"))
+    q = q.join(F.broadcast(flags), "row", "left")
+    q = q.withColumn("_n", F.coalesce("_copy", F.lit(1)) if config.dedupe else F.lit(1))
+    return q.withColumn("_leak", F.coalesce("_leak", F.lit(False))).drop("_copy")
 
 
 def _split(spark, kept, config: PrepareConfig, labels: list[str], source: SparkSource, counts: Counter):
@@ -581,8 +592,10 @@ def _write(kept, tmp: Path) -> dict:
 
     staging = tmp / "_spark"
     status("Writing splits")
-    kept.select("id", "text", "tags", "split", "row").orderBy("row").write.mode("overwrite") \
-        .partitionBy("split").parquet(staging.resolve().as_uri())
+    # in row order: ranges of rows by task (part files sort by task), and within each task sorted by split then
+    # row, so the writer needs no sort of its own by split (that sort need not keep the row order)
+    kept.select("id", "text", "tags", "split", "row").orderBy("row").sortWithinPartitions("split", "row") \
+        .write.mode("overwrite").partitionBy("split").parquet(staging.resolve().as_uri())
     files = {}
     for s in SPLITS:
         parts = sorted((staging / f"split={s}").glob("part-*.parquet"))
