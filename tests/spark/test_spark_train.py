@@ -39,13 +39,17 @@ def titles(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def trained(spark, titles):  # noqa: F811
-    """The same dataset trained on Spark and by the embedded engine (its default linear)."""
+    """The same dataset trained on Spark and by the embedded engine, both calibrated on the validation split.
+
+    The Spark trainer calibrates on the validation rows; the embedded default cross-fits over train +
+    validation instead (0.7558 micro-F1 here, against 0.7426 calibrated on validation), so like for like is
+    the embedded ``cross_fit = 0``."""
     base = titles.parent
     result = run_cli("train", titles, "--out", base / "spark-linear", "--engine", "spark",
                      "--param", "spark_max_iter=30", "--param", "spark_parallel_tags=5")
     assert result.exit_code == 0, describe(result)
     assert "Model written to" in result.stdout and "micro" in result.stdout.lower()
-    embedded = run_cli("train", titles, "--out", base / "embedded-linear", "--quiet")
+    embedded = run_cli("train", titles, "--out", base / "embedded-linear", "--quiet", "--param", "cross_fit=0")
     assert embedded.exit_code == 0, describe(embedded)
     return base / "spark-linear", base / "embedded-linear"
 
