@@ -291,8 +291,12 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
             fix="check the label column (--label-column) or lower --min-tag-count / shorten --exclude-tag.")
     if "_leak" not in q.columns:
         q = q.withColumn("_leak", F.lit(False))
-    joined = _join_answers(q, answers, config, html, drop_code, counts, cores, kept_labels)
-    joined = joined.filter(~F.col("_leak")).drop("_blank", "_leak")
+    # only a question with a kept tag (or none of its own text: its answers decide "empty text" or "no kept tag")
+    # gets its answers and a text; the others have text and no kept tag: counted, never built
+    q = q.withColumn("_wanted", (F.arrays_overlap("tags", F.array(*[F.lit(t) for t in kept_labels]))
+                                 | F.col("_blank")) & ~F.col("_leak"))
+    untagged = q.filter(~F.col("_wanted") & ~F.col("_leak")).count()
+    joined = _join_answers(q, answers, config, html, drop_code, counts, cores).drop("_blank", "_leak", "_wanted")
     keep = frozenset(kept_labels)
 
     def build(batches):
@@ -323,7 +327,7 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
         if "answers_joined" in counts:  # answers of the questions kept only (as the embedded engine counts)
             counts["answers_joined"] = int(sum(r["nans"] or 0 for r in by_drop if r["drop"] == ""))
         counts["empty_text"] = dropped.get("empty_text", 0)
-        counts["no_kept_tag"] = dropped.get("no_kept_tag", 0)
+        counts["no_kept_tag"] = dropped.get("no_kept_tag", 0) + untagged
         counts["kept"] = dropped.get("", 0)
         if counts["kept"] == 0:
             raise EmptyDatasetError(
@@ -345,18 +349,18 @@ def _spread(frame, cores: int):
     return frame if frame.rdd.getNumPartitions() >= cores else frame.repartition(cores)
 
 
-def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool, counts: Counter, cores: int,
-                  kept_labels: list[str]):
-    """Questions with an ``_answers`` column: their answers' cleaned bodies, best score first, joined by spaces.
+def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool, counts: Counter, cores: int):
+    """The ``_wanted`` questions with an ``_answers`` column: their answers' cleaned bodies, best score first,
+    joined by spaces.
 
-    Only the answers that can reach a text are cleaned: those of a question with a kept tag (or with no text
-    of its own, whose answers decide between "empty text" and "no kept tag"), and the orphans (counted after
-    cleaning, as embedded). With the top 10 tags of the Kaggle dump that skips two answers in three.
+    Only the answers that can reach a text are cleaned: those of a ``_wanted`` question, and the orphans
+    (counted after cleaning, as embedded). With the top 10 tags of the Kaggle dump that skips two in three.
     """
     from pyspark.sql import functions as F
 
     if answers is None:
-        return q.withColumn("_answers", F.lit(None).cast("string")).withColumn("_nans", F.lit(None).cast("long"))
+        return q.filter(F.col("_wanted")).withColumn("_answers", F.lit(None).cast("string")) \
+            .withColumn("_nans", F.lit(None).cast("long"))
 
     def clean_a(batches):
         from ..data.transforms import clean_answers
@@ -364,8 +368,7 @@ def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool
         for df in batches:
             yield clean_answers(df, html=html, drop_code=drop_code)
 
-    wanted = (F.arrays_overlap("tags", F.array(*[F.lit(t) for t in kept_labels])) | F.col("_blank")) & ~F.col("_leak")
-    parents = q.select(F.col("id").alias("parent_id"), wanted.alias("_wanted")).groupBy("parent_id") \
+    parents = q.select(F.col("id").alias("parent_id"), "_wanted").groupBy("parent_id") \
         .agg(F.max("_wanted").alias("_wanted"))
     a = answers.join(parents, "parent_id", "left").filter(F.col("_wanted").isNull() | F.col("_wanted"))
     a = a.withColumn("_has", F.when(F.col("_wanted"), F.lit(True))).drop("_wanted")
@@ -390,7 +393,7 @@ def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool
     texts = per_parent.filter(F.col("_has").isNotNull()).select(
         F.col("parent_id").alias("id"), F.array_join(F.transform(chosen, lambda s: s["body"]), " ").alias("_answers"),
         F.col("_n").alias("_nans"))
-    return q.join(texts, "id", "left")
+    return q.filter(F.col("_wanted")).join(texts, "id", "left")
 
 
 def _split_names(questions, source: SparkSource, config: PrepareConfig):
