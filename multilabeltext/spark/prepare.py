@@ -108,7 +108,7 @@ def _run(spark, source: SparkSource, config: PrepareConfig, tmp: Path):
     from pyspark.sql import functions as F
 
     counts: Counter = Counter()
-    parsed = read_parsed(spark, source, config).persist(StorageLevel.MEMORY_AND_DISK)
+    parsed = read_parsed(spark, source, config).persist(StorageLevel.DISK_ONLY)
     try:
         status(f"Reading {source.format_name} on Spark ({spark.sparkContext.defaultParallelism} cores)")
         summary = parsed.filter(F.col("kind") != "p").groupBy("kind").count().collect()
@@ -273,7 +273,7 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
     q_schema = "id string, title string, body string, tags array<string>, split string, row long, dkey long"
     if config.split == "column":
         questions = _split_names(questions, source, config)
-    q = _spread(questions, cores).mapInPandas(clean_q, q_schema).persist(StorageLevel.MEMORY_AND_DISK)
+    q = _spread(questions, cores).mapInPandas(clean_q, q_schema).persist(StorageLevel.DISK_ONLY)
     q = _dedupe(q, config)
     status("Cleaning, de-duplicating, counting tags")
     counts["duplicates"] = q.filter(F.col("_n") > 1).count()
@@ -317,7 +317,7 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
             yield df[["id", "text", "tags", "split", "row", "drop", "nans"]]
 
     rows = joined.mapInPandas(build, "id string, text string, tags array<string>, split string, row long, "
-                                     "drop string, nans long").persist(StorageLevel.MEMORY_AND_DISK)
+                                     "drop string, nans long").persist(StorageLevel.DISK_ONLY)
     try:
         status("Joining answers, building texts, filtering tags")
         cap = F.lit(config.max_answers if config.max_answers is not None else 2 ** 62)
@@ -356,6 +356,7 @@ def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool
     Only the answers that can reach a text are cleaned: those of a ``_wanted`` question, and the orphans
     (counted after cleaning, as embedded). With the top 10 tags of the Kaggle dump that skips two in three.
     """
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     if answers is None:
@@ -377,7 +378,7 @@ def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool
     per_parent = a.groupBy("parent_id").agg(
         F.first("_has", ignorenulls=True).alias("_has"), F.count("*").alias("_n"),
         F.array_sort(F.collect_list(F.struct((-F.col("score")).alias("s"), "pid", "local", "body"))).alias("_a"))
-    per_parent = per_parent.persist()
+    per_parent = per_parent.persist(StorageLevel.DISK_ONLY)
     stats = per_parent.groupBy(F.col("_has").isNotNull().alias("has")).agg(
         F.sum("_n").alias("n"), F.sum(F.least(F.col("_n"), F.lit(config.max_answers or 2 ** 31)))
         .alias("capped")).collect()
@@ -499,7 +500,7 @@ def _hash_split(kept, config: PrepareConfig, labels: list[str], n: int):
             yield df
 
     schema = "id string, text string, tags array<string>, split string, row long, _h long"
-    kept = kept.select("id", "text", "tags", "split", "row").mapInPandas(keyed, schema).persist(StorageLevel.MEMORY_AND_DISK)
+    kept = kept.select("id", "text", "tags", "split", "row").mapInPandas(keyed, schema).persist(StorageLevel.DISK_ONLY)
     cuts = _cuts(kept, boundaries(n, ratios), n)
     part = F.lit(len(SPLITS) - 1)
     for j in reversed(range(len(cuts))):

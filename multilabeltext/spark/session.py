@@ -22,13 +22,13 @@ from ..errors import ConfigError, MultilabeltextError
 INSTALL_FIX = "pip install 'multilabeltext[spark]'   (or: pip install -r requirements-spark.txt)"
 JAVA_FIX = "apt-get install -y openjdk-17-jre-headless   (Spark 4 needs Java 17 or newer; or set JAVA_HOME)"
 MIN_JAVA = 17
-# a local session: no UI, driver on the loopback, few shuffle partitions (small data, 2-core machines)
+# a local session: no UI, driver on the loopback, shuffle partitions of bounded size at every input size
 LOCAL_DEFAULTS = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.driver.host": "127.0.0.1",
     "spark.driver.bindAddress": "127.0.0.1",
-    "spark.sql.shuffle.partitions": "8",
+    "spark.sql.shuffle.partitions": "64",  # adaptive execution merges them on small inputs; 8 ran out of memory at 2 GB
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.session.timeZone": "UTC",
     "spark.driver.memory": "4g",  # local mode runs the executors in the driver's JVM (Spark's default: 1g)
