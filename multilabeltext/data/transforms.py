@@ -50,8 +50,8 @@ def stable_hashes(texts: Sequence[str]) -> list[int]:
     per question shuffled instead of its whole text.
 
     Example:
-        >>> stable_hashes(["How do I sort a dict?", "How do I sort a dict?", ""])[0] == \
-        ...     stable_hashes(["How do I sort a dict?"])[0] != stable_hashes([""])[0]
+        >>> a, b, empty = stable_hashes(["How do I sort a dict?", "How do I sort a dict?", ""])
+        >>> a == b == stable_hashes(["How do I sort a dict?"])[0] != empty
         True
     """
     from hashlib import blake2b
