@@ -162,11 +162,9 @@ def predict_spark(model_dir: str | Path, input_path: str | Path, out: str | Path
         except MultilabeltextError:
             raise
         except Exception as exc:  # a failed job: short, no JVM stack trace
-            from .prepare import _first_line
+            from .task_errors import job_failure
 
-            raise MultilabeltextError(f"the Spark job failed: {_first_line(exc)}",
-                                      fix="check the model with the embedded `predict`, or the executors' logs.") \
-                from None
+            raise job_failure(exc, fix="check the model with the embedded `predict`, or the executors' logs.") from None
     workers = stats.value
     loads = sorted({w["loads"] for w in workers.values() if w["batches"]})  # an empty task loads nothing
     status(f"{len(workers)} Python worker process(es) ran {sum(w['tasks'] for w in workers.values())} task(s) "

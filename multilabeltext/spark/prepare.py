@@ -74,15 +74,11 @@ def _prepare_spark(inputs, out, config: PrepareConfig, force: bool, master, spar
             manifest_parts = _run(spark, source, config, tmp)
         except MultilabeltextError:
             raise
-        except Exception as exc:  # a Spark job failure that is not a user error: short, no JVM stack trace
-            from .task_errors import from_job_failure
+        except Exception as exc:  # a failed job (or bad bytes a task found): short, no JVM stack trace
+            from .task_errors import job_failure
 
-            user_error = from_job_failure(exc)  # bad bytes found by a task: the error as the embedded engine says it
-            if user_error is not None:
-                raise user_error from None
-            raise MultilabeltextError(f"the Spark job failed: {_first_line(exc)}",
-                                      fix="rerun with the embedded engine to see whether the input is at fault, "
-                                          "or check the executors' logs.") from None
+            raise job_failure(exc, fix="rerun with the embedded engine to see whether the input is at fault, "
+                                       "or check the executors' logs.") from None
         counts, label_table, kept_labels, files = manifest_parts
         if config.tutorial_artifacts:
             from ..data.prepare import _write_tutorial_artifacts
@@ -93,14 +89,6 @@ def _prepare_spark(inputs, out, config: PrepareConfig, force: bool, master, spar
         write_json(tmp / ds.MANIFEST, manifest)
         shutil.rmtree(tmp / "_spark", ignore_errors=True)
     return PrepareResult(out=Path(out), manifest=manifest, counts=manifest["counts"], labels=kept_labels)
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    for line in text.splitlines():
-        if "Error:" in line or "Exception:" in line:
-            return line.strip()[:400]
-    return text.splitlines()[0][:400] if text else type(exc).__name__
 
 
 def _run(spark, source: SparkSource, config: PrepareConfig, tmp: Path):

@@ -49,3 +49,24 @@ def from_job_failure(exc: BaseException) -> errors.MultilabeltextError | None:
                                             fix=fields.get("fix"))
         return error
     return None
+
+
+def first_line(exc: BaseException) -> str:
+    """The line of a failed job's text that names the error (at most 400 characters), not its JVM stack trace.
+
+    Example:
+        >>> first_line(Exception("An error occurred\\norg.apache.spark.SparkException: Job aborted\\n  at org..."))
+        'org.apache.spark.SparkException: Job aborted'
+    """
+    text = str(exc).strip()
+    for line in text.splitlines():
+        if "Error:" in line or "Exception:" in line:
+            return line.strip()[:400]
+    return text.splitlines()[0][:400] if text else type(exc).__name__
+
+
+def job_failure(exc: BaseException, fix: str, detail: str | None = None) -> errors.MultilabeltextError:
+    """What a command reports for a failed Spark job ``exc``: the user error a task raised (:func:`in_task`),
+    else "the Spark job failed: ``detail``" (default: :func:`first_line`) with ``fix``, never a stack trace."""
+    return from_job_failure(exc) or errors.MultilabeltextError(
+        f"the Spark job failed: {detail or first_line(exc)}", fix=fix)

@@ -127,17 +127,18 @@ def train_keras_spark(dataset: str | Path, out: str | Path, config: TrainConfig 
     except Exception as exc:  # a failed Spark job: short, no JVM stack trace
         if type(exc).__module__.split(".")[0] not in ("py4j", "pyspark"):
             raise
-        raise MultilabeltextError(f"the Spark job failed: {_worker_error(exc)}",
-                                  fix="train with the embedded engine to see whether the data or settings are at "
-                                      "fault, or check the executors' logs.") from None
+        from .task_errors import job_failure
+
+        raise job_failure(exc, fix="train with the embedded engine to see whether the data or settings are at "
+                                   "fault, or check the executors' logs.", detail=_worker_error(exc)) from None
 
 
 def _worker_error(exc: Exception) -> str:
     """The line of a failed job that says what went wrong (a worker's own message when it gave one)."""
-    from .prepare import _first_line
+    from .task_errors import first_line
 
     found = re.search(r"KerasWorkerError: (.*)", str(exc))
-    return found.group(1).strip()[:400] if found else _first_line(exc)
+    return found.group(1).strip()[:400] if found else first_line(exc)
 
 
 class KerasWorkerError(RuntimeError):

@@ -110,11 +110,10 @@ def train_linear_spark(dataset: str | Path, out: str | Path, config: TrainConfig
         except Exception as exc:  # a failed Spark job: short, no JVM stack trace
             if type(exc).__module__.split(".")[0] not in ("py4j", "pyspark"):
                 raise
-            from .prepare import _first_line
+            from .task_errors import job_failure
 
-            raise MultilabeltextError(f"the Spark job failed: {_first_line(exc)}",
-                                      fix="train with the embedded engine to see whether the data is at fault, "
-                                          "or check the executors' logs.") from None
+            raise job_failure(exc, fix="train with the embedded engine to see whether the data is at fault, "
+                                       "or check the executors' logs.") from None
 
 
 def _train(dataset: Path, out: Path, config: TrainConfig, linear, spark_settings, force, master, spark_conf):

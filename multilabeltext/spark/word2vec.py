@@ -156,11 +156,10 @@ def train_word2vec_spark(datasets: Sequence[str | Path] | str | Path, config: Wo
     except MultilabeltextError:
         raise
     except Exception as exc:  # a failed job: short, no JVM stack trace
-        from .prepare import _first_line
+        from .task_errors import job_failure
 
-        raise MultilabeltextError(f"the Spark job failed: {_first_line(exc)}",
-                                  fix="rerun with --engine embedded to see whether the input is at fault, or check "
-                                      "the executors' logs.") from None
+        raise job_failure(exc, fix="rerun with --engine embedded to see whether the input is at fault, or check "
+                                   "the executors' logs.") from None
 
 
 def _tokens(spark, corpus):

@@ -7,6 +7,7 @@ is missing these tests fail with the setup message; they are never skipped.
 from __future__ import annotations
 
 import pytest
+from conftest import describe
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +19,12 @@ def spark():
                                        "spark.default.parallelism": "2"})
     yield session
     session.stop()
+
+
+def assert_user_error(result, *words):
+    """Exit code 2 with an ``Error:`` and a ``Fix:`` line naming each of ``words``; no traceback, py4j or JVM frame."""
+    assert result.exit_code == 2, describe(result)
+    assert "Error:" in result.stderr and "Fix:" in result.stderr, describe(result)
+    assert "Traceback" not in result.output and "py4j" not in result.output and "at org.apache" not in result.output
+    for word in words:
+        assert word in result.stderr, (word, describe(result))

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 from conftest import BEER_XML, SO_TITLES, describe, read_manifest_json, run_cli, run_python
-from spark_session import spark  # noqa: F401  (the shared session fixture)
+from spark_session import assert_user_error, spark  # noqa: F401  (spark: the shared session fixture)
 
 pytestmark = pytest.mark.spark
 
@@ -18,13 +18,6 @@ pytestmark = pytest.mark.spark
 def spark_prepare(*args):
     return run_cli("prepare", *args, "--quiet", "--engine", "spark")
 
-
-def assert_user_error(result, *words):
-    assert result.exit_code == 2, describe(result)
-    assert "Error:" in result.stderr and "Fix:" in result.stderr, describe(result)
-    assert "Traceback" not in result.output and "py4j" not in result.output and "at org.apache" not in result.output
-    for word in words:
-        assert word in result.stderr, (word, describe(result))
 
 
 def test_missing_file(tmp_path):

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SO_TITLES, describe, leftovers, prepare_ok, run_cli
-from spark_session import spark  # noqa: F401  (the shared session fixture)
+from spark_session import assert_user_error, spark  # noqa: F401  (spark: the shared session fixture)
 
 from multilabeltext.config import TokenizerConfig
 from multilabeltext.data.dataset import load_dataset, read_manifest, split_file
@@ -127,13 +127,6 @@ def test_embedded_predict_of_the_spark_model_equals_spark_batch_predict(trained,
     saved = pd.read_parquet(spark_model / "predictions.parquet").set_index("id").loc[test["id"]]
     np.testing.assert_allclose(np.vstack(saved["proba"].tolist()), proba, rtol=0, atol=1e-5)
 
-
-def assert_user_error(result, *words):
-    assert result.exit_code == 2, describe(result)
-    assert "Error:" in result.stderr and "Fix:" in result.stderr, describe(result)
-    assert "Traceback" not in result.output and "py4j" not in result.output
-    for word in words:
-        assert word in result.stderr, (word, describe(result))
 
 
 def spark_train(*args):

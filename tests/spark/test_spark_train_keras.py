@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import SO_TITLES, describe, leftovers, prepare_ok, run_cli
-from spark_session import spark  # noqa: F401  (the shared session fixture)
+from spark_session import assert_user_error, spark  # noqa: F401  (spark: the shared session fixture)
 
 from multilabeltext.data.dataset import load_dataset
 from multilabeltext.predict import Predictor
@@ -91,13 +91,6 @@ def test_embedded_predict_of_the_spark_model_equals_spark_batch_predict(spark, t
     saved = pd.read_parquet(model / "predictions.parquet").set_index("id").loc[test["id"]]  # scored at training
     np.testing.assert_allclose(np.vstack(saved["proba"].tolist()), proba, rtol=0, atol=1e-5)
 
-
-def assert_user_error(result, *words):
-    assert result.exit_code == 2, describe(result)
-    assert "Error:" in result.stderr and "Fix:" in result.stderr, describe(result)
-    assert "Traceback" not in result.output and "py4j" not in result.output
-    for word in words:
-        assert word in result.stderr, (word, describe(result))
 
 
 def test_more_workers_than_task_slots_and_other_settings_are_refused(spark, titles, tmp_path):  # noqa: F811
