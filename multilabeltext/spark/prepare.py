@@ -465,9 +465,8 @@ def _carve_validation(kept, config: PrepareConfig, labels: list[str], counts: Co
     status(f"The split column has no validation rows: {fraction:g} of the {n_train:,} training rows become "
            f"the validation split (a hash of the id with seed {config.seed}, then the rare-tag repair)")
     carve = dataclasses.replace(config, split_ratios=(1 - fraction, fraction, 0.0), split="iterative")
-    train, have = _hash_split(train, carve, labels, n_train)
-    counts["validation_carved_from_train"] = int(have[:, 1].sum() and train.filter(F.col("split") == "validation")
-                                                 .count())
+    train, _ = _hash_split(train, carve, labels, n_train)
+    counts["validation_carved_from_train"] = train.filter(F.col("split") == "validation").count()
     return train.unionByName(kept.filter(F.col("split") != "train").select("id", "text", "tags", "split", "row"))
 
 
