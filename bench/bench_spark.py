@@ -22,6 +22,8 @@ Usage:
     python bench/bench_spark.py --scales 0.25,1          # JSON to bench/results/spark.json
     python bench/bench_spark.py --train --tags 10,100    # JSON to bench/results/spark-train.json
     python bench/bench_spark.py --predict                # batch predict texts/s: bench/results/spark-predict.json
+    python bench/bench_spark.py --predict --predict-dataset data/kaggle-rows \
+        --predict-results bench/results/spark-predict-kaggle.json   # on prepared full-size question rows
 """
 
 from __future__ import annotations
@@ -316,11 +318,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spark-param", action="append", default=[], help="with --train: --param for Spark")
     parser.add_argument("--predict", action="store_true", help="only batch predict texts/s (linear, lstm) on "
                         f"--master, into {PREDICT_RESULTS.relative_to(REPO)}")
+    parser.add_argument("--predict-dataset", type=Path, help="with --predict: a prepared dataset directory to train "
+                        "and score on (default: so-titles), e.g. the prepared Kaggle dump's full-size rows")
+    parser.add_argument("--predict-results", type=Path, default=PREDICT_RESULTS, help="with --predict: the JSON file")
     args = parser.parse_args(argv)
     if args.train:
         return train_bench(args)
     if args.predict:
-        predict_throughput(args.master)
+        predict_throughput(args.master, args.predict_results, args.predict_dataset)
         return 0
     scales = [float(s) for s in args.scales.split(",")]
     result = {"benchmark": "prepare, embedded vs Spark, Kaggle dump (synthetic, real texts)",

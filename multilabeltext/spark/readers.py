@@ -83,9 +83,11 @@ class SparkSource:
 def plan_source(inputs: list[str], config: PrepareConfig) -> SparkSource:
     """Check inputs and headers on the driver and decide how each file is read (no Spark needed)."""
     from ..data.readers import detect_format
-    from ..data.readers.kaggle import kaggle_files, sniff_encoding
+    from ..data.readers.kaggle import kaggle_files, sniff_encoding, without_siblings
 
     inputs = [str(p) for p in inputs]
+    if not any(is_uri(p) for p in inputs):  # the whole Kaggle triple given: its Questions.csv brings the rest
+        inputs = [str(p) for p in without_siblings([Path(p) for p in inputs])]
     for p in inputs:
         if not is_uri(p) and not Path(p).exists():
             raise InputNotFoundError(p)

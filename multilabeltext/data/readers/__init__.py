@@ -14,7 +14,7 @@ from ...config import PrepareConfig
 from ...errors import InputNotFoundError, UnknownFormatError
 from .base import RawBatch, ReadStats, Source, find_column, read_header
 from .fasttext import PREFIX, FastTextSource
-from .kaggle import KaggleSource, kaggle_files
+from .kaggle import KaggleSource, kaggle_files, without_siblings
 from .posts_csv import PostsCsvSource
 from .posts_xml import PostsXmlSource
 from .sample_2018 import Sample2018Source, is_2018_sample
@@ -130,7 +130,7 @@ def directory_formats(path: Path) -> dict[str, list[Path]]:
 
 def open_source(paths: list[str | Path], config: PrepareConfig) -> Source:
     """The reader for ``paths`` (format from ``config.format`` or detected); answers read only if needed."""
-    paths = [Path(p) for p in paths]
+    paths = without_siblings([Path(p) for p in paths])
     for given in paths:
         if given.exists():
             check_not_packed(given)

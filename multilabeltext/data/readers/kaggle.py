@@ -50,6 +50,26 @@ def kaggle_files(path: Path) -> dict[str, Path | None]:
             "post_tags": sibling("PostTags")}
 
 
+def without_siblings(paths: list[Path]) -> list[Path]:
+    """``paths`` without the files a given ``Questions.csv`` brings with it (its Answers, Tags, PostTags).
+
+    A user who passes the whole triple (``Questions.csv Answers.csv Tags.csv``, in any order) means one dump:
+    each ``Questions.csv`` is read with its siblings, so the siblings given beside it are dropped rather than
+    read as dumps of their own. Paths that are no such sibling are kept, in their order.
+
+    Example:
+        >>> [p.name for p in without_siblings([Path("d/Answers.csv"), Path("d/Questions.csv"), Path("d/Tags.csv")])]
+        ['Questions.csv']
+    """
+    siblings = set()
+    for path in paths:
+        if path.suffix.lower() == ".csv" and "questions" in path.name.lower():
+            key = "Questions" if "Questions" in path.name else "questions"
+            siblings |= {path.with_name(path.name.replace(key, w)) for word in ("Answers", "Tags", "PostTags")
+                         for w in (word, word.lower())}
+    return [p for p in paths if p not in siblings]
+
+
 class KaggleSource(Source):
     """Streams Questions.csv and Answers.csv; tags come from Tags.csv (read first, it is small)."""
 
