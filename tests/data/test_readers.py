@@ -175,6 +175,19 @@ def test_kaggle_pythonquestions_triple(kaggle_dump, tmp_path):
     assert "ANSWERORPHAN" not in " ".join(texts.values())
 
 
+def test_kaggle_triple_given_as_three_files_is_one_dump(kaggle_dump, tmp_path):
+    """`prepare Answers.csv Questions.csv Tags.csv` (the triple typed out, any order) reads the dump once: it
+    failed with "Answers.csv: file not found" (each file was taken for a dump of its own)."""
+    whole = read_all(prepare_ok(kaggle_dump, tmp_path / "dir", "--split", "none"))
+    given = [kaggle_dump / name for name in ("Answers.csv", "Tags.csv", "Questions.csv")]
+    out = prepare_ok(given, tmp_path / "files", "--split", "none")
+    manifest = read_manifest_json(out)
+    assert manifest["source"]["format"] == "kaggle"
+    assert sorted(source_paths(manifest)) == ["Answers.csv", "Questions.csv", "Tags.csv"]
+    assert manifest["counts"]["questions_read"] == 4 and manifest["counts"]["answers_joined"] == 5
+    assert read_all(out).equals(whole)
+
+
 def test_kaggle_max_answers(kaggle_dump, tmp_path):
     one = _texts(prepare_ok(kaggle_dump / "Questions.csv", tmp_path / "one", "--split", "none", "--max-answers", "1"))
     assert "ANSWERBEST" in one["100"]
