@@ -4,7 +4,8 @@ Words come from the project's tokenizer (1-2-grams by default), characters from 
 the first ``char_max_chars`` characters, lower-cased; optional code-token n-grams keep case. Saved as a JSON
 vocabulary per kind plus ``idf_<kind>.npy``: no pickle. ``transform`` counts n-grams with
 :mod:`.ngram_count` (NumPy, the same counts as scikit-learn's, 2-4x faster) and weighs them as
-scikit-learn's ``TfidfTransformer`` does.
+scikit-learn's ``TfidfTransformer`` does; ``fit_transform`` learns the vocabularies with :mod:`.ngram_fit`
+(NumPy, exactly scikit-learn's vocabulary, idf and matrix).
 
 Example:
     >>> from multilabeltext.config import TokenizerConfig
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Settings, check
+from . import ngram_fit
 from .ngram_count import counter_for
 
 # Code tokens: identifiers and single punctuation marks, so `print "x"` (Python 2) and `print("x")` differ.
@@ -88,7 +90,8 @@ class TfidfFeatures:
     def fit_transform(self, texts: list[str]):
         """Learn vocabularies and idf weights from ``texts``; returns their features."""
         self._counters = {}
-        return self._stack([vec.fit_transform(texts) for vec in self.vectorizers.values()])
+        texts = list(texts)
+        return self._stack([_fit_transform(vec, texts) for vec in self.vectorizers.values()])
 
     def transform(self, texts: list[str]):
         """The features of ``texts``: one row each, the kinds side by side (the same as scikit-learn's)."""
@@ -159,6 +162,12 @@ class TfidfFeatures:
             vec.fit([""])  # a fixed vocabulary: fit only validates it; the learned idf is restored below
             vec.idf_ = np.asarray(idf[kind] if isinstance(idf, dict) else idf(kind))
         return features
+
+
+def _fit_transform(vectorizer, texts: list[str]):
+    """``vectorizer.fit_transform(texts)``, by :mod:`.ngram_fit` where it reproduces scikit-learn (most set-ups)."""
+    X = ngram_fit.fit_transform(vectorizer, texts)
+    return vectorizer.fit_transform(texts) if X is None else X
 
 
 def _tfidf(counts, vectorizer):
