@@ -305,31 +305,39 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 def fit_platt(decision: np.ndarray, Y: np.ndarray, iterations: int = 50, tolerance: float = 1e-10) -> np.ndarray:
     """Per-column sigmoid ``1 / (1 + exp(-(a d + b)))`` fitted by Newton's method (Platt's targets).
 
-    Returns an array of shape (2, n_labels): slopes ``a`` and offsets ``b``. At most ``iterations`` steps;
-    it stops once no column's step exceeds ``tolerance`` (Newton converges quadratically: the next steps
-    would be far below float32's precision, which the result is rounded to), 5-10 steps instead of 50.
+    Returns an array of shape (2, n_labels): slopes ``a`` and offsets ``b``. At most ``iterations`` steps per
+    column; a column stops once its step is below ``tolerance`` (Newton converges quadratically: its next steps
+    would be far below float32's precision, which the result is rounded to), usually after 5-10 steps, and the
+    remaining steps compute only the columns still moving (on cooking's 736 tags, a few slow tags kept all of
+    them at work for 50 steps: 8.9 s, now 2.8 s).
 
     Example:
         >>> d = np.array([[-2.0], [-1.0], [1.0], [2.0]]); y = np.array([[0], [0], [1], [1]])
         >>> bool(fit_platt(d, y)[0, 0] > 0)
         True
     """
-    d = np.asarray(decision, dtype=np.float64)
+    d_all = np.asarray(decision, dtype=np.float64)
     y = np.asarray(Y, dtype=np.float64)
     pos = y.sum(axis=0)
     neg = len(y) - pos
-    t = np.where(y > 0, (pos + 1) / (pos + 2), 1 / (neg + 2))  # Platt's regularized targets
-    a = np.ones(d.shape[1])
-    b = np.zeros(d.shape[1])
+    t_all = np.where(y > 0, (pos + 1) / (pos + 2), 1 / (neg + 2))  # Platt's regularized targets
+    a = np.ones(d_all.shape[1])
+    b = np.zeros(d_all.shape[1])
+    active = np.arange(d_all.shape[1])
+    d, t = d_all, t_all
     for _ in range(iterations):
-        p = _sigmoid(a * d + b)
+        if len(active) == 0:
+            break
+        p = _sigmoid(a[active] * d + b[active])
         w = p * (1 - p) + 1e-9
         g_a, g_b = ((p - t) * d).sum(0), (p - t).sum(0)
         h_aa, h_ab, h_bb = (w * d * d).sum(0) + 1e-6, (w * d).sum(0), w.sum(0) + 1e-6
         det = h_aa * h_bb - h_ab * h_ab
         step_a, step_b = (h_bb * g_a - h_ab * g_b) / det, (h_aa * g_b - h_ab * g_a) / det
-        a -= step_a
-        b -= step_b
-        if max(np.abs(step_a).max(initial=0.0), np.abs(step_b).max(initial=0.0)) < tolerance:
-            break
+        a[active] -= step_a
+        b[active] -= step_b
+        moving = np.maximum(np.abs(step_a), np.abs(step_b)) >= tolerance
+        if not moving.all():
+            active = active[moving]
+            d, t = d_all[:, active], t_all[:, active]
     return np.vstack([a, b]).astype(np.float32)
