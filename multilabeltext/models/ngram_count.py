@@ -51,6 +51,52 @@ def counter_for(vectorizer):
     return counter if counter.supported else None
 
 
+def char_wb_units(texts, preprocess, decode):
+    """``char_wb``'s units: the characters (UTF-32 code points) of every word padded as ``" word "``, the end of
+    each position's padded word and each position's text (a row index)."""
+    words_of = [_WHITE_SPACES.sub(" ", preprocess(decode(t))).split() for t in texts]
+    words = list(chain.from_iterable(words_of))
+    per_text = np.fromiter(map(len, words_of), dtype=np.int64, count=len(texts))
+    length = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2  # " word "
+    padded = " " + "  ".join(words) + " " if words else ""
+    chars = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32)
+    word_end = np.repeat(np.cumsum(length), length)
+    row = np.repeat(np.repeat(np.arange(len(texts), dtype=np.int32), per_text), length)
+    return chars, word_end, row
+
+
+def word_units(texts, preprocess, tokenize, decode):
+    """``word``'s units: every token of the batch in order, the end of each token's text and its text (a row)."""
+    texts_in = [preprocess(decode(t)) for t in texts]
+    batch = getattr(tokenize, "batch", None)  # the project's Tokenizer: the whole batch in C++
+    tokens_of = batch(texts_in) if batch is not None else [tokenize(t) for t in texts_in]
+    tokens = list(chain.from_iterable(tokens_of))
+    per_text = np.fromiter(map(len, tokens_of), dtype=np.int64, count=len(texts))
+    text_end = np.repeat(np.cumsum(per_text), per_text)
+    row = np.repeat(np.arange(len(texts), dtype=np.int32), per_text)
+    return tokens, text_end, row
+
+
+def ngram_numbers(codes, segment_end, ngram_range, place):
+    """For each n of ``ngram_range``: ``(n, start, number)``, the positions where an n-gram of known units
+    (codes > 0) lies inside one segment, and its number: the sum of its ``k``-th unit's code times
+    ``place(k)`` (``k`` from 1; e.g. ``base ** (k - 1)``)."""
+    low, high = ngram_range
+    size = len(codes)
+    position = np.arange(size)
+    key = np.zeros(size, dtype=np.int64)
+    known = np.ones(size, dtype=bool)
+    for n in range(1, high + 1):
+        unit = np.zeros(size, dtype=np.int64)  # the n-th unit of the n-gram starting at each position
+        if n <= size:  # a batch shorter than n (a one-letter text) has no n-th unit anywhere
+            unit[:size - n + 1] = codes[n - 1:]
+        key += unit * place(n)
+        known &= unit > 0
+        if n >= low:
+            start = np.flatnonzero(known & (position + n <= segment_end))
+            yield n, start, key[start]
+
+
 class _Counter:
     """Shared part: the vocabulary as sorted n-gram numbers, and counting a batch from unit codes."""
 
@@ -107,30 +153,17 @@ class _Counter:
         """
         import scipy.sparse as sp
 
-        low, high = self.ngram_range
-        size = len(codes)
-        position = np.arange(size)
-        key = np.zeros(size, dtype=np.int64)
-        known = np.ones(size, dtype=bool)
         rows, columns = [], []
-        for n in range(1, high + 1):
-            unit = np.zeros(size, dtype=np.int64)  # the n-th unit of the n-gram starting at each position
-            if n <= size:  # a batch shorter than n (a one-letter text) has no n-th unit anywhere
-                unit[:size - n + 1] = codes[n - 1:]
-            key += unit * self.base ** (n - 1)
-            known &= unit > 0
-            if n < low:
-                continue
-            start = np.flatnonzero(known & (position + n <= segment_end))
+        for n, start, key in ngram_numbers(codes, segment_end, self.ngram_range, lambda k: self.base ** (k - 1)):
             table = self.tables.get(n)
             if table is not None:
-                column = table[key[start]]
+                column = table[key]
                 hit = column > 0
                 rows.append(row[start[hit]])
                 columns.append(column[hit].astype(np.int64) - 1)
                 continue
-            slot = np.minimum(np.searchsorted(self.keys, key[start]), len(self.keys) - 1)
-            hit = self.keys[slot] == key[start]
+            slot = np.minimum(np.searchsorted(self.keys, key), len(self.keys) - 1)
+            hit = self.keys[slot] == key
             rows.append(row[start[hit]])
             columns.append(self.columns[slot[hit]])
         rows, columns = np.concatenate(rows), np.concatenate(columns)
@@ -153,15 +186,8 @@ class CharCounter(_Counter):
             self.lookup = lookup
 
     def _count(self, texts):
-        words_of = [_WHITE_SPACES.sub(" ", self.preprocess(self.decode(t))).split() for t in texts]
-        words = list(chain.from_iterable(words_of))
-        per_text = np.fromiter(map(len, words_of), dtype=np.int64, count=len(texts))
-        length = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2  # " word "
-        padded = " " + "  ".join(words) + " " if words else ""
-        chars = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32)
+        chars, word_end, row = char_wb_units(texts, self.preprocess, self.decode)
         codes = self.lookup[np.minimum(chars, len(self.lookup) - 1)]
-        word_end = np.repeat(np.cumsum(length), length)
-        row = np.repeat(np.repeat(np.arange(len(texts)), per_text), length)
         return self._matrix(codes, word_end, row, len(texts))
 
 
@@ -177,16 +203,10 @@ class WordCounter(_Counter):
         super().__init__(vocabulary, ngram_range, lambda term: term.split(" "), dtype)
 
     def _count(self, texts):
-        texts_in = [self.preprocess(self.decode(t)) for t in texts]
-        batch = getattr(self.tokenize, "batch", None)  # the project's Tokenizer: the whole batch in C++
-        tokens_of = batch(texts_in) if batch is not None else [self.tokenize(t) for t in texts_in]
-        per_text = np.fromiter(map(len, tokens_of), dtype=np.int64, count=len(texts))
-        tokens = list(chain.from_iterable(tokens_of))
+        tokens, text_end, row = word_units(texts, self.preprocess, self.tokenize, self.decode)
         codes = np.fromiter(map(self.units.get, tokens, repeat(0)), dtype=np.int64, count=len(tokens))
         if " " in "\n".join(tokens):  # a token with a space in it: see the class docstring
             from sklearn.feature_extraction.text import CountVectorizer
 
             return CountVectorizer.transform(self.fallback, texts)
-        text_end = np.repeat(np.cumsum(per_text), per_text)
-        row = np.repeat(np.arange(len(texts)), per_text)
         return self._matrix(codes, text_end, row, len(texts))

@@ -29,12 +29,11 @@ Example:
 from __future__ import annotations
 
 import re
-from itertools import chain
 from numbers import Integral
 
 import numpy as np
 
-from .ngram_count import _WHITE_SPACES
+from .ngram_count import char_wb_units, ngram_numbers, word_units
 
 _LOW_CHARACTER = re.compile(r"[\x00- ]")  # a token holding one would not sort as its joined n-grams do
 
@@ -121,61 +120,35 @@ def fit_transform(vectorizer, texts):
 
 def _char_units(vectorizer, texts):
     """Character codes of the padded words (``" word "``), each word's end and text, and the characters."""
-    preprocess, decode = vectorizer.build_preprocessor(), vectorizer.decode
-    words_of = [_WHITE_SPACES.sub(" ", preprocess(decode(t))).split() for t in texts]
-    words = list(chain.from_iterable(words_of))
-    per_text = np.fromiter(map(len, words_of), dtype=np.int64, count=len(texts))
-    length = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2
-    padded = " " + "  ".join(words) + " " if words else ""
-    chars = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32)
+    chars, word_end, row = char_wb_units(texts, vectorizer.build_preprocessor(), vectorizer.decode)
     present = np.zeros(int(chars.max(initial=0)) + 1, dtype=bool)
     present[chars] = True
     if present[0]:
         return None  # a NUL character: the decoded strings below would lose it
     names = np.flatnonzero(present)  # the characters in code point order: code i + 1 for names[i]
     codes = np.cumsum(present)[chars]
-    word_end = np.repeat(np.cumsum(length), length)
-    row = np.repeat(np.repeat(np.arange(len(texts), dtype=np.int32), per_text), length)
     return codes, word_end, row, names
 
 
 def _word_units(vectorizer, texts):
     """Token codes, each token's text end and text, and the distinct tokens in string order."""
-    preprocess, tokenize, decode = vectorizer.build_preprocessor(), vectorizer.build_tokenizer(), vectorizer.decode
-    texts_in = [preprocess(decode(t)) for t in texts]
-    batch = getattr(tokenize, "batch", None)  # the project's Tokenizer: the whole batch in C++
-    tokens_of = batch(texts_in) if batch is not None else [tokenize(t) for t in texts_in]
-    tokens = list(chain.from_iterable(tokens_of))
+    tokens, text_end, row = word_units(texts, vectorizer.build_preprocessor(), vectorizer.build_tokenizer(),
+                                       vectorizer.decode)
     if _LOW_CHARACTER.search("".join(tokens)):
         return None
     names = sorted(set(tokens))
     code_of = {token: code for code, token in enumerate(names, 1)}
     codes = np.fromiter(map(code_of.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    per_text = np.fromiter(map(len, tokens_of), dtype=np.int64, count=len(texts))
-    text_end = np.repeat(np.cumsum(per_text), per_text)
-    row = np.repeat(np.arange(len(texts), dtype=np.int32), per_text)
     return codes, text_end, row, names
 
 
 def _ngrams(codes, segment_end, row, ngram_range, base):
     """The number of every n-gram inside a segment (first unit most significant, zero-padded to the
     largest n), and its text."""
-    low, high = ngram_range
-    size = len(codes)
-    position = np.arange(size)
-    key = np.zeros(size, dtype=np.int64)
-    known = np.ones(size, dtype=bool)
+    high = ngram_range[1]
     keys, rows = [], []
-    for n in range(1, high + 1):
-        unit = np.zeros(size, dtype=np.int64)  # the n-th unit of the n-gram starting at each position
-        if n <= size:
-            unit[:size - n + 1] = codes[n - 1:]
-        key += unit * base ** (high - n)
-        known &= unit > 0
-        if n < low:
-            continue
-        start = np.flatnonzero(known & (position + n <= segment_end))
-        keys.append(key[start])
+    for _, start, key in ngram_numbers(codes, segment_end, ngram_range, lambda k: base ** (high - k)):
+        keys.append(key)
         rows.append(row[start])
     return np.concatenate(keys), np.concatenate(rows)
 
