@@ -58,15 +58,13 @@ def without_siblings(paths: list[Path]) -> list[Path]:
     read as dumps of their own. Paths that are no such sibling are kept, in their order.
 
     Example:
-        >>> [p.name for p in without_siblings([Path("d/Answers.csv"), Path("d/Questions.csv"), Path("d/Tags.csv")])]
+        >>> import tempfile; d = Path(tempfile.mkdtemp())
+        >>> for name in ("Questions.csv", "Answers.csv", "Tags.csv"): _ = (d / name).write_text("Id")
+        >>> [p.name for p in without_siblings([d / "Answers.csv", d / "Questions.csv", d / "Tags.csv"])]
         ['Questions.csv']
     """
-    siblings = set()
-    for path in paths:
-        if path.suffix.lower() == ".csv" and "questions" in path.name.lower():
-            key = "Questions" if "Questions" in path.name else "questions"
-            siblings |= {path.with_name(path.name.replace(key, w)) for word in ("Answers", "Tags", "PostTags")
-                         for w in (word, word.lower())}
+    siblings = {sibling for path in paths if path.suffix.lower() == ".csv" and "questions" in path.name.lower()
+                for key, sibling in kaggle_files(path).items() if key != "questions" and sibling is not None}
     return [p for p in paths if p not in siblings]
 
 
