@@ -19,8 +19,8 @@ inside the train part: a cross-fitted model (``linear``, ``cross_fit`` folds) po
 slice, calibrates on every row's held-out (out-of-fold) score, tunes thresholds on those scores
 (``TagModel.tuning_``) and makes its final fit on the whole train part. Models needing word
 vectors get Word2Vec (multilabeltext.embeddings) trained on the train part only (fit + validation rows).
-Transfer on pyq (``--pyq-auxiliary``, on by default): models that take auxiliary data (``linear``, ``mlp``, and
-the ``ensemble`` through them) also train on the 4,577 so-titles titles tagged python, down-weighted, only for
+Transfer on pyq (``--pyq-auxiliary``, on by default): models that take auxiliary data (``linear``, ``mlp``, ``lstm``
+and the ``ensemble`` through them) also train on the 4,577 so-titles titles tagged python, down-weighted, only for
 the 7 of 10 tags so-titles has (``multilabeltext.auxiliary``); they are never scored or tuned on.
 Screening a setting: ``--only-folds 0,1`` runs those pyq folds only, ``--vectors-cache DIR`` keeps each split's
 Word2Vec (gensim's threads make it differ run to run) and reuses it, so two runs differ by the model settings alone.
@@ -547,9 +547,8 @@ def split_auxiliary(args, loaded, data: SplitData, auxiliary_dir):
     if loaded.name != "pyq" or args.pyq_auxiliary == "none":
         return None
     from multilabeltext.auxiliary import load_auxiliary
-    from multilabeltext.config import TrainConfig
 
-    return load_auxiliary(auxiliary_dir(), data.labels, weight=TrainConfig().auxiliary_weight, require_tag="python",
+    return load_auxiliary(auxiliary_dir(), data.labels, weight=args.auxiliary_weight, require_tag="python",
                           exclude=data.texts_val + data.texts_test)
 
 
@@ -818,7 +817,8 @@ def parse_params(items: list[str]) -> dict[str, dict]:
 # ---------------------------------------------------------------------------------------------- main
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line, checked and completed (datasets, models, folds, params, the auxiliary weight)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      epilog="Run with the project's venv python from the repository root.")
     parser.add_argument("--datasets", default=DEFAULT_DATASETS, help=f"comma-separated (default {DEFAULT_DATASETS})")
@@ -838,7 +838,10 @@ def main(argv: list[str] | None = None) -> int:
                              "also every other Stack Overflow text under ../shared/datasets (transfer)")
     parser.add_argument("--pyq-auxiliary", choices=("so-titles-python", "none"), default="so-titles-python",
                         help="auxiliary training rows for the pythonquestions folds (models that take them: "
-                             "linear, mlp, ensemble): the 4,577 so-titles titles tagged python (default), or none")
+                             "linear, mlp, lstm, ensemble): the 4,577 so-titles titles tagged python (default), or none")
+    parser.add_argument("--auxiliary-weight", type=float, metavar="W",
+                        help="what one auxiliary row counts against one training row, in (0, 1] (default: "
+                             "TrainConfig's auxiliary_weight, as `train` uses)")
     parser.add_argument("--vectors-cache", type=Path, metavar="DIR",
                         help="keep each split's Word2Vec here and reuse it in later runs with the same split and "
                              "settings (screening model settings on the same vectors; seconds then measure loading)")
@@ -876,9 +879,22 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--only-folds takes fold numbers like 0,1, got {args.only_folds!r}")
         if not args.only_folds or not all(0 <= k < args.folds for k in args.only_folds):
             parser.error(f"--only-folds must name folds in 0..{args.folds - 1}")
+    if args.auxiliary_weight is None:
+        from multilabeltext.config import TrainConfig
+
+        args.auxiliary_weight = TrainConfig().auxiliary_weight
+    elif not 0 < args.auxiliary_weight <= 1:
+        parser.error(f"--auxiliary-weight must be in (0, 1], got {args.auxiliary_weight:g}")
     args.params = parse_params(args.params)
     args.model_params = {m: (quick_params(m, args.params.get(m, {})) if args.quick and m in registry()
                              else args.params.get(m, {})) for m in args.models}
+    args.datasets = datasets
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    datasets = args.datasets
     results_path = args.results or RESULTS_DIR / ("models-quick.json" if args.quick else "models.json")
 
     from multilabeltext.progress import set_quiet
@@ -947,8 +963,10 @@ def main(argv: list[str] | None = None) -> int:
             "only_folds": args.only_folds,
             "pyq_vectors": args.pyq_vectors,
             "pyq_auxiliary": args.pyq_auxiliary,
+            "auxiliary_weight": args.auxiliary_weight if args.pyq_auxiliary != "none" else None,
             "auxiliary": "pyq, models taking auxiliary data (multilabeltext.auxiliary): the so-titles rows tagged "
-                         "python join training at TrainConfig's auxiliary_weight, only for the tags so-titles has; "
+                         "python join training at auxiliary_weight (--auxiliary-weight; default TrainConfig's), "
+                         "only for the tags so-titles has; "
                          "rows overlapping the fold's validation or test texts are dropped; never scored or tuned on"
                          if args.pyq_auxiliary != "none" else None,
         },

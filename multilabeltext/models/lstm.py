@@ -8,6 +8,7 @@ padded (and truncated) to 1,000 tokens at the front. The defaults improve on it 
   embeddings (initialised from Word2Vec when vectors are given, else learned from scratch);
 * a bidirectional LSTM whose outputs are max-pooled over time (``pooling="max"``; the tutorial's ``"last"``
   is the alternative), dropout on the embeddings and before the output, masking of the padding;
+* ``layers`` stacks (Bi)LSTM layers (default 1; 2 roughly doubles train and predict time);
 * length bucketing instead of 1,000-token padding: texts of similar length are batched together and each
   batch is padded to its own longest text (at most ``max_length`` tokens); batches are shuffled every
   epoch with the seed;
@@ -88,6 +89,7 @@ class LstmConfig(Settings):
     # network
     bidirectional: bool = True
     units: int = 100
+    layers: int = 1  # stacked (Bi)LSTM layers; 2 roughly doubles train and predict time
     pooling: str = "max"  # max (over time, masked) | last (the final state, the tutorial's)
     dropout: float = 0.4  # on the embeddings (whole vectors) and before the output layer (0.2: -0.01 on cooking)
     prior_bias: bool = True  # start each tag's output bias at its log-odds in the training data
@@ -123,6 +125,8 @@ class LstmConfig(Settings):
               "leave it out (the vectors' size, or 150), or use embedding_dim = 150.")
         check(_is_int(self.units) and self.units >= 1, f"units must be a positive integer, got {self.units!r}.",
               "use units = 100.")
+        check(_is_int(self.layers) and 1 <= self.layers <= 4,
+              f"layers must be an integer from 1 to 4, got {self.layers!r}.", "use layers = 1.")
         check(self.pooling in POOLINGS, f"pooling must be one of {', '.join(POOLINGS)}, got {self.pooling!r}.",
               "use pooling = \"max\".")
         check(_is_number(self.dropout) and 0 <= self.dropout < 1,
@@ -229,11 +233,14 @@ def build_network(config: LstmConfig, vocab_size: int, n_labels: int, embedding_
         x = layers.SpatialDropout1D(config.dropout, name="embedding_dropout")(x)
     # Keras' fused cuDNN kernel (on a GPU) needs tanh/sigmoid, no dropout inside the layer, no unrolling, a bias
     # and, with a mask, right-padded rows that each keep one step: all true here unless mask + front padding
-    rnn = layers.LSTM(config.units, return_sequences=config.pooling != "last", name="lstm",
-                      use_cudnn="auto" if cudnn_eligible(config) else False)
-    if config.bidirectional:
-        rnn = layers.Bidirectional(rnn, name="bidirectional")
-    x = rnn(x)
+    # stacked layers: each but the last returns every step to the next; the first keeps its 1-layer names
+    for k in range(1, config.layers + 1):
+        suffix = "" if k == 1 else f"_{k}"
+        rnn = layers.LSTM(config.units, return_sequences=k < config.layers or config.pooling != "last",
+                          name=f"lstm{suffix}", use_cudnn="auto" if cudnn_eligible(config) else False)
+        if config.bidirectional:
+            rnn = layers.Bidirectional(rnn, name=f"bidirectional{suffix}")
+        x = rnn(x)
     if config.pooling == "max":
         x = custom["MaskedGlobalMaxPooling1D"](name="max_pool")(x)
     if config.dropout > 0:

@@ -216,6 +216,25 @@ def test_tutorial_preset_builds_the_tutorial_network():
     assert np.isfinite(model.predict_proba(["numpy array", ""])).all()
 
 
+def test_two_layers_stack_two_bilstms_and_round_trip(tmp_path):
+    """``layers=2``: the first BiLSTM hands every step to the second, which the pooling reads."""
+    import keras
+
+    model = LstmModel(**dict(TINY, epochs=2, layers=2)).fit(TEXTS, Y, labels=LABELS)
+    rnns = [layer for layer in model.model_.layers if isinstance(layer, keras.layers.Bidirectional)]
+    assert [layer.name for layer in rnns] == ["bidirectional", "bidirectional_2"]
+    assert all(layer.forward_layer.return_sequences and layer.forward_layer.units == 16 for layer in rnns)
+    # the second layer reads the first one's both directions (2 x 16) into its 4 gates (4 x 16)
+    assert [tuple(layer.forward_layer.cell.kernel.shape) for layer in rnns] == [(16, 64), (32, 64)]
+    last = LstmModel(**dict(TINY, epochs=1, layers=2, pooling="last", bidirectional=False)).fit(
+        TEXTS, Y, labels=LABELS)
+    lstms = [layer for layer in last.model_.layers if isinstance(layer, keras.layers.LSTM)]
+    assert [layer.return_sequences for layer in lstms] == [True, False]
+    reloaded = LstmModel.load(model.save(tmp_path / "two"))
+    assert reloaded.config.layers == 2
+    np.testing.assert_allclose(reloaded.predict_proba(TEXTS), model.predict_proba(TEXTS), atol=1e-6)
+
+
 def test_vectors_initialise_a_trainable_embedding():
     kv = _vectors(8)
     model = LstmModel(**dict(TINY, epochs=1, embedding_dim=None, bidirectional=False)).fit(
@@ -232,7 +251,7 @@ def test_vectors_initialise_a_trainable_embedding():
     {"learning_rate": 0}, {"epochs": 0}, {"batch_size": 2.5}, {"min_count": 0},
     {"embedding_dim": -3}, {"pooling": "attention"}, {"vocabulary": "glove"}, {"padding": "left"},
     {"clipnorm": -1.0}, {"max_vocab": -1}, {"patience": -1}, {"mask": False}, {"bidirectional": "yes"},
-    {"prior_bias": 1}, {"seed": "13"}, {"deterministic": "yes"},
+    {"prior_bias": 1}, {"seed": "13"}, {"deterministic": "yes"}, {"layers": 0}, {"layers": 1.5}, {"layers": 9},
 ])
 def test_bad_settings_are_config_errors(bad):
     with pytest.raises(ConfigError, match="Fix:"):
@@ -240,7 +259,7 @@ def test_bad_settings_are_config_errors(bad):
 
 
 def test_settings_from_dict_refuse_unknown_keys_and_round_trip(tmp_path):
-    for gone in ({"layers": 2}, {"class_weighting": "balanced"}):  # class_weighting lowered micro-F1: removed
+    for gone in ({"attention_heads": 2}, {"class_weighting": "balanced"}):  # class_weighting lowered micro-F1: removed
         with pytest.raises(ConfigError, match="unknown option"):
             get_model("lstm", gone)
     cfg = LstmConfig.tutorial()
