@@ -20,7 +20,10 @@ runs changes. Per batch (cut at ``MAX_CHARS``):
 5. Each occurrence of a piece becomes the places of its tokens (``take`` on a list array), and the per-text
    lists are sliced from one NumPy gather of the token strings (the same string objects, not copies).
 
-A text with a lone surrogate (not valid UTF-8) takes the per-text path. ``tests/data/test_tokenizer_batch.py``
+A batch of at least ``PARALLEL_MIN_CHARS`` is cut in two halves that two threads tokenize at once: Arrow's
+kernels release the GIL, so one half's C++ work runs beside the other's Python steps (20,800 pyq texts/s
+against 15,900 in one thread, on 2 cores). A text with a lone surrogate (not valid UTF-8) takes the per-text
+path. ``tests/data/test_tokenizer_batch.py``
 compares this path with the per-text path and the plain regex on adversarial text, and
 ``tests/data/test_tokenizer_samples.py`` on every line of every sample.
 
@@ -32,10 +35,14 @@ Example:
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..parallel import resolve_jobs
 from . import tokenizer as tokenizer_module
 
 # TOKEN_PATTERN (tokenizer.py) on ASCII text, where Python's \w is [A-Za-z0-9_]; a test checks they agree
@@ -44,18 +51,24 @@ _FINDALL = f"({ASCII_TOKEN_PATTERN})|."  # a token is kept and followed by a spa
 _WHOLE = f"^(?:{ASCII_TOKEN_PATTERN})$"  # the word is one token
 
 MAX_CHARS = 8_000_000  # characters per Arrow call (bounds its buffers to some tens of MB); larger batches are cut
+PARALLEL_MIN_CHARS = 200_000  # a batch this long is tokenized by THREADS threads (smaller ones gain nothing)
+THREADS = 2  # the Python half of the work holds the GIL: 4 threads were slower than 2 on 2 cores
 
 
 def token_lists(tokenizer, texts: list[str]) -> list[list[str]]:
     """The tokens of each of ``texts`` (non-empty ``str``), exactly as ``tokenizer(text)`` gives them."""
-    out: list[list[str]] = []
-    start = size = 0
-    for end, text in enumerate(texts):
-        size += len(text)
-        if size > MAX_CHARS and end > start:
-            out += _chunk(tokenizer, texts[start:end])
-            start, size = end, len(text)
-    return out + _chunk(tokenizer, texts[start:])
+    sizes = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+    total = int(sizes[-1]) if len(texts) else 0
+    threads = resolve_jobs(THREADS) if total >= PARALLEL_MIN_CHARS else 1
+    count = max(threads, -(-total // MAX_CHARS))
+    # cut where the running length passes each k/count of the total: parts of about equal length
+    cuts = np.searchsorted(sizes, np.arange(1, count) * total / count, side="right") if count > 1 else []
+    bounds = [0, *sorted({int(c) for c in cuts if 0 < c < len(texts)}), len(texts)]
+    parts = [texts[a:b] for a, b in zip(bounds, bounds[1:])]
+    if threads == 1 or len(parts) == 1:
+        return [tokens for part in parts for tokens in _chunk(tokenizer, part)]
+    with ThreadPoolExecutor(threads, thread_name_prefix="tokenizer") as pool:
+        return [tokens for tokens_of_part in pool.map(partial(_chunk, tokenizer), parts) for tokens in tokens_of_part]
 
 
 def _chunk(tokenizer, texts: list[str]) -> list[list[str]]:

@@ -110,6 +110,22 @@ def test_large_batches_are_cut_and_give_the_same_tokens(monkeypatch):
     assert len(calls) > 10 and sum(calls) == len(texts)
 
 
+def test_long_batches_are_split_between_two_threads_with_the_same_tokens(monkeypatch):
+    texts = [t for t in adversarial_texts(random.Random(4), 400) if t]
+    clear_caches()
+    whole = Tokenizer().batch(texts)
+    monkeypatch.setattr(batch_module, "PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(batch_module, "resolve_jobs", lambda jobs: jobs)  # two threads even on a 1-core runner
+    seen = []
+    chunk = batch_module._chunk
+    monkeypatch.setattr(batch_module, "_chunk", lambda tok, part: seen.append(
+        (threading.current_thread().name, len(part))) or chunk(tok, part))
+    clear_caches()
+    assert Tokenizer().batch(texts) == whole
+    assert len(seen) == 2 and sum(n for _, n in seen) == len(texts)
+    assert all(name.startswith("tokenizer") for name, _ in seen)
+
+
 def test_ensemble_members_tokenize_a_batch_once(monkeypatch, every_batch_in_cpp):
     """Two tokenizers with the same settings (an ensemble's members) share the recent texts: the second member's
     batch, and a per-text call, reuse the first's tokens; a caller changing its lists changes nobody else's."""
