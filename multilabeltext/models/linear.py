@@ -41,6 +41,7 @@ import numpy as np
 
 from ..config import check
 from .base import TagModel
+from .sparse_product import sparse_times_dense
 from .tfidf import TfidfFeatures, TfidfSettings
 
 
@@ -256,7 +257,7 @@ class LinearModel(TagModel):
         self.weights_, self.intercept_ = np.ascontiguousarray(coef), intercept
 
     def _scores(self, X) -> np.ndarray:
-        return np.asarray(X @ self.weights_) + self.intercept_
+        return sparse_times_dense(X, self.weights_) + self.intercept_
 
     def _decision(self, texts) -> np.ndarray:
         return self._scores(self.features_.transform(texts))

@@ -29,6 +29,7 @@ from ..config import check
 from ..progress import status
 from .base import TagModel
 from .keras_support import best_weights, epoch_report, import_keras, in_place_adam, save_keras
+from .sparse_product import sparse_times_dense
 from .tfidf import TfidfFeatures, TfidfSettings
 
 MAX_LAYER_BYTES = 32 << 30  # bound of the first layer's training memory, checked before anything is allocated
@@ -147,7 +148,7 @@ class MlpModel(TagModel):
     def _forward(self, X) -> np.ndarray:
         """Tag probabilities of TF-IDF rows ``X``."""
         w1, b1, w2, b2 = self.weights_
-        hidden = np.maximum(np.asarray(X @ w1) + b1, 0.0)
+        hidden = np.maximum(sparse_times_dense(X, w1) + b1, 0.0)
         return (1.0 / (1.0 + np.exp(-np.clip(hidden @ w2 + b2, -50.0, 50.0)))).astype(np.float32)
 
     def _save(self, directory: Path) -> None:
