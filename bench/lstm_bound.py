@@ -124,6 +124,7 @@ def main(argv=None) -> int:
     ap.add_argument("--vocab", type=int, default=30_000, help="vocabulary rows (the pyq lstm's is ~30k)")
     ap.add_argument("--dim", type=int, default=100, help="embedding size (Word2Vec's)")
     ap.add_argument("--labels", type=int, default=10)
+    ap.add_argument("--predict-batch-size", type=int, default=None, help="texts per batch (default: LstmConfig's)")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--results", type=Path, default=RESULTS / "lstm-bound.json")
     args = ap.parse_args(argv)
@@ -132,7 +133,7 @@ def main(argv=None) -> int:
 
     from multilabeltext.models.lstm import LstmConfig, build_network
 
-    config = LstmConfig()
+    config = LstmConfig(**({"predict_batch_size": args.predict_batch_size} if args.predict_batch_size else {}))
     units, threads = config.units, len(os.sched_getaffinity(0))
     batches = pyq_batches(config, args.vocab)
     n = sum(len(b) for b in batches)
