@@ -263,9 +263,9 @@ def _table_plan(path: str, config: PrepareConfig, encoding: str) -> FilePlan:
 def table_columns(path: str, header: list[str], config: PrepareConfig) -> dict:
     """The table reader's own column choice (text, label, id, split columns) for ``header``."""
     source = _table_source(path, config)
-    source._columns(Path(path), header)
+    needed = source._columns(Path(path), header)  # the columns a JSON Lines row must have
     return {"text": source._text_cols, "label": source._label_col, "id": source._id_col, "split": source._split_col,
-            "header": header}
+            "header": header, "needed": needed}
 
 
 def _table_source(path: str, config: PrepareConfig):
@@ -559,6 +559,8 @@ def _parse_fasttext(lines: list[str]) -> list[dict]:
 
 
 def _parse_jsonl(lines: list[str], path: str, cols: dict, config: PrepareConfig) -> list[dict]:
+    from ..data.readers.table import missing_key
+
     out, rows, where = [], [], []
     for i, raw in enumerate(lines):
         if not raw.strip():
@@ -570,6 +572,10 @@ def _parse_jsonl(lines: list[str], path: str, cols: dict, config: PrepareConfig)
             continue
         if not isinstance(row, dict):
             out.append({"kind": "m", "local": i, "note": "expected a JSON object per line"})
+            continue
+        note = missing_key(row, cols["needed"])
+        if note:  # as embedded: a row without a column the first lines named is malformed
+            out.append({"kind": "m", "local": i, "note": note})
             continue
         rows.append(row)
         where.append(i)

@@ -168,3 +168,34 @@ def test_kaggle_triple_latin1_with_answers_agrees(spark, tmp_path):  # noqa: F81
         assert ca.get(key) == cb.get(key), key
     assert ca["answers_orphaned"] == 1 and read_manifest_json(on_spark)["source"]["encoding"] == "latin-1"
     assert ca["empty_text"] == 0 and ca["no_kept_tag"] >= 1
+
+
+def test_jsonl_rows_without_a_named_key_are_malformed_on_both_engines(spark, tmp_path):  # noqa: F811
+    """JSON Lines whose keys change: a row missing a column the first lines named is malformed, with the same
+    reason and line on both engines; extra keys, another key order and blank lines are fine."""
+    tags = ["pandas", "numpy", "django"]
+    lines = []
+    for i in range(90):
+        row = {"id": i, "text": f"question {i} about {tags[i % 3]} and more words", "tags": [tags[i % 3]]}
+        if i % 10 == 3:
+            row = {"tags": row["tags"], "text": row["text"], "id": i, "extra": "ignored"}  # another order, a new key
+        if i % 10 == 5:
+            del row["tags"]  # malformed: no key 'tags'
+        if i % 17 == 8:
+            del row["text"]
+        lines.append(json.dumps(row))
+        if i == 40:
+            lines += ["", "[1, 2]", "{not json"]
+    data = tmp_path / "changing.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    embedded = prepare_ok([data], tmp_path / "e", "--top-n", "3")
+    on_spark = prepare_spark_ok([data], tmp_path / "s", "--top-n", "3")
+    ca, cb = read_manifest_json(on_spark)["counts"], read_manifest_json(embedded)["counts"]
+    for key in SAME_COUNTS:
+        assert ca.get(key) == cb.get(key), key
+    assert ca["malformed_examples"] == cb["malformed_examples"]
+    missing = sum(1 for i in range(90) if i % 10 == 5 or i % 17 == 8)  # no 'tags', no 'text'
+    assert ca["malformed"] == missing + 2  # and the two lines that are not JSON objects
+    assert any("no key 'tags'" in str(example) for example in ca["malformed_examples"])
+    a, b = read_all(on_spark), read_all(embedded)
+    assert a["id"].tolist() == b["id"].tolist() and len(a) == 90 - missing

@@ -30,6 +30,17 @@ def table_kind(path: Path) -> str:
             ".parquet": "parquet", ".pq": "parquet"}.get(suffix, "csv")
 
 
+def missing_key(row: dict, needed: list[str]) -> str | None:
+    """Why a JSON Lines row is malformed when it lacks a column the first lines named, else None.
+
+    Example:
+        >>> missing_key({"text": "x"}, ["text", "tags"])
+        "no key 'tags' (the first lines have 'text', 'tags')"
+    """
+    missing = next((k for k in needed if k not in row), None)
+    return None if missing is None else f"no key {missing!r} (the first lines have {', '.join(map(repr, needed))})"
+
+
 class TableSource(Source):
     """Streams generic tables."""
 
@@ -147,24 +158,25 @@ class TableSource(Source):
             yield batch.to_pandas(), int(size * seen / total)
 
     def _jsonl_frames(self, path: Path):
-        rows, numbers, consumed = [], [], 0
-        needed: list[str] | None = None  # the keys every row must have, known once the first batch is read
+        # one batch of lines: (line number, the object or None, why it is malformed); the problems are counted
+        # in line order once the batch is complete (the first batch's rows name the keys every row must have)
+        lines: list[tuple[int, dict | None, str | None]] = []
+        consumed = 0
+        needed: list[str] | None = None
 
-        def complete(batch_rows, batch_numbers):
-            """The rows that have every column the first rows named (the others are malformed)."""
+        def complete(batch):
+            """The batch's rows that have every column the first rows named; the others counted as malformed."""
             nonlocal needed
             if needed is None:
-                header = list(dict.fromkeys(k for row in batch_rows for k in row))
-                if not header:
-                    return batch_rows
-                needed = self._columns(path, header)
+                header = list(dict.fromkeys(k for _, row, _ in batch if row is not None for k in row))
+                if header:
+                    needed = self._columns(path, header)
             kept = []
-            for row, number in zip(batch_rows, batch_numbers):
-                missing = [k for k in needed if k not in row]
-                if missing:
-                    self.stats.skip_malformed(f"{path.name}:{number}", f"no key {missing[0]!r} (the first lines "
-                                              f"have {', '.join(map(repr, needed))})", self.config.strict, path,
-                                              number)
+            for number, row, note in batch:
+                if note is None and needed:
+                    note = missing_key(row, needed)
+                if note:
+                    self.stats.skip_malformed(f"{path.name}:{number}", note, self.config.strict, path, number)
                 else:
                     kept.append(row)
             return kept
@@ -179,22 +191,18 @@ class TableSource(Source):
                 except UnicodeDecodeError as exc:
                     raise EncodingError(path, self.encoding, str(exc.reason), line=number) from None
                 except json.JSONDecodeError as exc:
-                    self.stats.skip_malformed(f"{path.name}:{number}", f"not valid JSON ({exc.msg})",
-                                              self.config.strict, path, number)
+                    lines.append((number, None, f"not valid JSON ({exc.msg})"))
                     continue
                 except RecursionError:
-                    self.stats.skip_malformed(f"{path.name}:{number}", "JSON nested too deeply",
-                                              self.config.strict, path, number)
+                    lines.append((number, None, "JSON nested too deeply"))
                     continue
                 if not isinstance(row, dict):
-                    self.stats.skip_malformed(f"{path.name}:{number}", "expected a JSON object per line",
-                                              self.config.strict, path, number)
+                    lines.append((number, None, "expected a JSON object per line"))
                     continue
-                rows.append(row)
-                numbers.append(number)
-                if len(rows) >= JSON_BATCH_ROWS:
-                    yield pd.DataFrame(complete(rows, numbers), columns=needed), consumed
-                    rows, numbers = [], []
-        if rows or consumed == 0:
-            kept = complete(rows, numbers)
+                lines.append((number, row, None))
+                if len(lines) >= JSON_BATCH_ROWS:
+                    yield pd.DataFrame(complete(lines), columns=needed), consumed
+                    lines = []
+        if lines or consumed == 0:
+            kept = complete(lines)
             yield pd.DataFrame(kept, columns=needed if needed else None), consumed
