@@ -235,6 +235,21 @@ def test_two_layers_stack_two_bilstms_and_round_trip(tmp_path):
     np.testing.assert_allclose(reloaded.predict_proba(TEXTS), model.predict_proba(TEXTS), atol=1e-6)
 
 
+def test_refit_trains_a_new_network_on_fit_and_validation_for_the_best_epoch_count(tmp_path):
+    settings, val = dict(TINY, epochs=6, patience=1), (TEXTS[::2], Y[::2])
+    plain = LstmModel(**settings).fit(TEXTS[1::2], Y[1::2], labels=LABELS, validation=val)
+    refit = LstmModel(**dict(settings, refit=True)).fit(TEXTS[1::2], Y[1::2], labels=LABELS, validation=val)
+    assert plain.refit_ is None
+    assert [h["val_loss"] for h in refit.history_] == [h["val_loss"] for h in plain.history_]  # the first network's
+    assert refit.refit_["epochs"] == plain.best_epoch_ and refit.refit_["rows"] == len(TEXTS)
+    # thresholds are tuned on held-out scores: the early-stopped network's, not the refit one's
+    np.testing.assert_allclose(refit.tuning_[1], plain.predict_proba(val[0]), atol=1e-5)
+    assert np.abs(refit.predict_proba(val[0]) - plain.predict_proba(val[0])).max() > 1e-3
+    reloaded = LstmModel.load(refit.save(tmp_path / "refit"))
+    assert reloaded.refit_ == refit.refit_
+    np.testing.assert_allclose(reloaded.predict_proba(TEXTS), refit.predict_proba(TEXTS), atol=1e-6)
+
+
 def test_vectors_initialise_a_trainable_embedding():
     kv = _vectors(8)
     model = LstmModel(**dict(TINY, epochs=1, embedding_dim=None, bidirectional=False)).fit(
@@ -252,6 +267,7 @@ def test_vectors_initialise_a_trainable_embedding():
     {"embedding_dim": -3}, {"pooling": "attention"}, {"vocabulary": "glove"}, {"padding": "left"},
     {"clipnorm": -1.0}, {"max_vocab": -1}, {"patience": -1}, {"mask": False}, {"bidirectional": "yes"},
     {"prior_bias": 1}, {"seed": "13"}, {"deterministic": "yes"}, {"layers": 0}, {"layers": 1.5}, {"layers": 9},
+    {"refit": "yes"},
 ])
 def test_bad_settings_are_config_errors(bad):
     with pytest.raises(ConfigError, match="Fix:"):
