@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import PYQ_SAMPLE, describe, prepare_ok, read_manifest_json, run_cli, tree_hashes
+from conftest import BEER_XML, PYQ_SAMPLE, describe, prepare_ok, read_manifest_json, run_cli, tree_hashes
 from spark_session import spark  # noqa: F401  (the shared session fixture)
 
 from multilabeltext.config import TokenizerConfig
@@ -95,6 +95,24 @@ def test_max_vocab_keeps_the_most_frequent_words(spark, data, fast_config, tmp_p
     vocab = json.loads((out / "vocab.json").read_text(encoding="utf-8"))
     cut = sorted(counts.values(), reverse=True)[100]  # as gensim's max_final_vocab: ties with the first word cut go
     assert set(vocab) == {w for w, c in counts.items() if c > cut} and 0 < len(vocab) <= 100
+
+
+def test_two_datasets_make_one_vocabulary_each_tokenized_by_its_own_tokenizer(spark, data, base, fast_config,  # noqa: F811
+                                                                              tmp_path):
+    cased = tmp_path / "cased.toml"
+    cased.write_text("[tokenizer]\nlowercase = false\n", encoding="utf-8")
+    beer = prepare_ok([BEER_XML], base / "beer", "--top-n", "20", "--config", cased)  # another tokenizer: cased
+    out = tmp_path / "both"
+    result = run_cli("word2vec", data, beer, "--engine", "spark", "--out", out, "--config", fast_config, *FAST,
+                     "--quiet")
+    assert result.exit_code == 0, describe(result)
+    counts = corpus_counts(data) + corpus_counts(beer)
+    vocab = json.loads((out / "vocab.json").read_text(encoding="utf-8"))
+    assert set(vocab) == {w for w, c in counts.items() if c >= 2}
+    assert any(w[0].isupper() for w in vocab) and "pandas" in vocab  # beer's cased tokens beside pyq's
+    meta = json.loads((out / "word2vec.json").read_text(encoding="utf-8"))
+    assert meta["corpus"]["tokens"] == sum(counts.values())
+    assert len(meta["corpus"]["datasets"]) == 2
 
 
 def test_spark_vectors_answer_similar_through_the_cli(vectors):
