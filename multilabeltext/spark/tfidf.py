@@ -143,13 +143,16 @@ def once_per_worker(cache: dict, key: str, build):
 
 
 def featurize(frame, broadcast, labels: list[str]):
-    """``frame`` (id, text, tags) as id, ``features`` (a Spark ML sparse vector: the embedded model's TF-IDF
-    row) and ``y`` (0/1 per label, in ``labels`` order)."""
+    """``frame`` (id, text, tags, aux) as id, ``features`` (a Spark ML sparse vector: the embedded model's TF-IDF
+    row), ``y`` (0/1 per label, in ``labels`` order) and ``aux`` (an auxiliary row; false without the column)."""
     from pyspark.ml.linalg import VectorUDT
+    from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     schema = T.StructType([T.StructField("id", T.StringType()), T.StructField("features", VectorUDT()),
-                           T.StructField("y", T.ArrayType(T.DoubleType()))])
+                           T.StructField("y", T.ArrayType(T.DoubleType())), T.StructField("aux", T.BooleanType())])
+    if "aux" not in frame.columns:
+        frame = frame.withColumn("aux", F.lit(False))
     key = uuid.uuid4().hex
 
     def rows(batches):
@@ -168,6 +171,7 @@ def featurize(frame, broadcast, labels: list[str]):
                 row = np.zeros(len(labels))
                 row[[index[t] for t in (tags if tags is not None else []) if t in index]] = 1.0
                 y.append(row)
-            yield pd.DataFrame({"id": batch["id"].astype(str), "features": vectors, "y": y})
+            yield pd.DataFrame({"id": batch["id"].astype(str), "features": vectors, "y": y,
+                                "aux": batch["aux"].astype(bool)})
 
-    return frame.select("id", "text", "tags").mapInPandas(rows, schema)
+    return frame.select("id", "text", "tags", "aux").mapInPandas(rows, schema)

@@ -16,6 +16,11 @@ The steps, each the embedded engine's own code where it has one:
    tune_and_score`; the directory written by :func:`multilabeltext.training.write_model`, with
    ``"engine": {"name": "spark", ...}`` in ``model.json``.
 
+With ``--auxiliary`` the other dataset's rows are chosen on the driver by the embedded loader
+(:func:`multilabeltext.auxiliary.load_auxiliary`: its tag filter, minus texts overlapping validation or test),
+join the train split for the vocabulary, and count ``auxiliary_weight`` for the tags their source annotates
+(Spark ML's ``weightCol``; left out for the others), as the embedded model's per-entry weights.
+
 Only the vocabularies, the weights and the validation and test splits' scores come back to the driver;
 the train split stays on the cluster.
 
@@ -72,10 +77,9 @@ def settings(config: TrainConfig):
         raise ConfigError(f"only the linear, mlp and lstm models train on Spark; got --model {config.model}.",
                           fix=f"use --model linear, mlp or lstm with --engine spark, or leave --engine out to train "
                               f"{config.model} here (its batch predict runs on Spark: predict --engine spark).")
-    for option, value in (("--vectors", config.vectors), ("--auxiliary", config.auxiliary)):
-        if value:
-            raise ConfigError(f"{option} is not supported with --engine spark.", fix=f"leave {option} out, "
-                              "or train without --engine spark.")
+    if config.vectors:
+        raise ConfigError("--vectors is not supported with --engine spark --model linear (it takes no vectors).",
+                          fix="leave --vectors out.")
     params = dict(config.params)
     spark = {k.removeprefix("spark_"): params.pop(k) for k in list(params) if k.startswith("spark_")}
     known = [f.name for f in dataclasses.fields(SparkLinearConfig)]
@@ -117,6 +121,9 @@ def train_linear_spark(dataset: str | Path, out: str | Path, config: TrainConfig
 
 
 def _train(dataset: Path, out: Path, config: TrainConfig, linear, spark_settings, force, master, spark_conf):
+    import pandas as pd
+    from pyspark.sql import functions as F
+
     from ..config import TokenizerConfig
     from ..core import tune_and_score
     from ..data.dataset import read_labels, read_manifest, split_file, verify_files
@@ -138,7 +145,14 @@ def _train(dataset: Path, out: Path, config: TrainConfig, linear, spark_settings
                                  "and tunes the thresholds on them.", path=dataset,
                                  fix="prepare it again with a validation split (--split-ratios 0.8,0.1,0.1).")
     started = time.perf_counter()
-    train = frames["train"].select("id", "text", "tags")
+    train = frames["train"].select("id", "text", "tags").withColumn("aux", F.lit(False))
+    auxiliary = None
+    if config.auxiliary:  # the embedded loader's rules on the driver; its rows join the train split on Spark
+        auxiliary = _auxiliary(frames, labels, config)
+        rows = pd.DataFrame({"id": [f"auxiliary-{i}" for i in range(len(auxiliary.texts))], "text": auxiliary.texts,
+                             "tags": [[labels[j] for j in np.flatnonzero(y)] for y in auxiliary.Y]})
+        train = train.unionByName(spark.createDataFrame(rows, "id string, text string, tags array<string>")
+                                  .withColumn("aux", F.lit(True)))
     spec = feature_spec(linear, tokenizer)
     status(f"Spark: TF-IDF vocabularies of the train split ({spark.sparkContext.defaultParallelism} cores)")
     vocabularies, idf = fit_vocabularies(train, spec)
@@ -151,7 +165,8 @@ def _train(dataset: Path, out: Path, config: TrainConfig, linear, spark_settings
             raise DatasetFormatError("the dataset has no training rows.", path=dataset,
                                      fix="prepare it again with a train split (--split-ratios 0.8,0.1,0.1).")
         classifiers_started = time.perf_counter()
-        coef, intercept = fit_classifiers(features, n_rows, len(labels), linear, spark_settings)
+        coef, intercept = fit_classifiers(features, len(labels), linear, spark_settings,
+                                          auxiliary.label_weights if auxiliary else None)
         classifiers_seconds = time.perf_counter() - classifiers_started
     finally:
         features.unpersist()
@@ -179,8 +194,21 @@ def _train(dataset: Path, out: Path, config: TrainConfig, linear, spark_settings
               "solver": {"svm": "pyspark.ml LinearSVC", "logistic": "pyspark.ml LogisticRegression"}[
                   spark_settings.classifier], **spark_settings.to_dict(),
               "calibration": "Platt on the validation split (cross_fit = 0)"}
-    write_model(out, dataset, manifest, done, test_frame, config.to_dict(), force=force, extra={"engine": engine})
+    write_model(out, dataset, manifest, done, test_frame, config.to_dict(), force=force, extra={"engine": engine},
+                auxiliary=auxiliary.summary() if auxiliary else None)
     return TrainResult(out=out, metrics=done.metrics, timings=done.timings, labels=labels)
+
+
+def _auxiliary(frames: dict, labels: list[str], config: TrainConfig):
+    """``train --auxiliary``'s rows (:func:`multilabeltext.auxiliary.load_auxiliary`, read on the driver: they
+    must fit in its memory), minus those overlapping a validation or test text."""
+    from ..auxiliary import load_auxiliary
+
+    status(f"Reading auxiliary data from {config.auxiliary}")
+    held_out = [t for s in ("validation", "test") if s in frames for (t,) in frames[s].select("text").collect()
+                if isinstance(t, str)]
+    return load_auxiliary(config.auxiliary, labels, weight=config.auxiliary_weight, require_tag=config.auxiliary_tag,
+                          exclude=held_out)
 
 
 def _quiet_blas(master: str | None, conf: dict[str, str] | None) -> dict[str, str]:
@@ -192,9 +220,11 @@ def _quiet_blas(master: str | None, conf: dict[str, str] | None) -> dict[str, st
     return conf
 
 
-def fit_classifiers(features, n_rows: int, n_labels: int, linear, spark_settings) -> tuple[np.ndarray, np.ndarray]:
-    """One Spark ML binary classifier per tag over ``features`` (id, features, y): weights (features, tags),
-    intercepts. Tags run ``parallel_tags`` at a time; progress counts the tags done."""
+def fit_classifiers(features, n_labels: int, linear, spark_settings,
+                    auxiliary_weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One Spark ML binary classifier per tag over ``features`` (id, features, y, aux): weights (features, tags),
+    intercepts. An auxiliary row counts ``auxiliary_weights[j]`` for tag ``j`` (0: left out), as the embedded
+    model's per-entry weights. Tags run ``parallel_tags`` at a time; progress counts the tags done."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
 
     from pyspark.ml.classification import LinearSVC, LogisticRegression
@@ -202,25 +232,36 @@ def fit_classifiers(features, n_rows: int, n_labels: int, linear, spark_settings
 
     from ..progress import task
 
-    positives = np.zeros(n_labels)
-    for row in features.select(F.posexplode("y")).groupBy("pos").agg(F.sum("col").alias("n")).collect():
-        positives[row["pos"]] = row["n"]
+    rows = {False: 0, True: 0}  # training rows, auxiliary rows
+    positives = {False: np.zeros(n_labels), True: np.zeros(n_labels)}
+    for row in features.groupBy("aux").agg(F.count("*").alias("n")).collect():
+        rows[row["aux"]] = row["n"]
+    for row in features.select("aux", F.posexplode("y")).groupBy("aux", "pos").agg(F.sum("col").alias("n")).collect():
+        positives[row["aux"]][row["pos"]] = row["n"]
+    weight = np.zeros(n_labels) if auxiliary_weights is None else np.asarray(auxiliary_weights, dtype=np.float64)
+    used = weight > 0
+    seen = rows[False] + np.where(used, rows[True], 0)  # rows that are evidence for each tag
+    seen_positives = positives[False] + np.where(used, positives[True], 0)
+    total = rows[False] + weight * rows[True]  # their summed weights
+    weighted_positives = positives[False] + weight * positives[True]
     n_features = len(features.first()["features"])
     coef = np.zeros((n_features, n_labels), dtype=np.float32)
-    intercept = np.where(positives > 0, 10.0, -10.0).astype(np.float32)  # a tag in every row or none: constant
-    varying = [j for j in range(n_labels) if 0 < positives[j] < n_rows]
-    options = dict(regParam=1.0 / (linear.C * n_rows), maxIter=spark_settings.max_iter, standardization=False,
-                   fitIntercept=True)
+    intercept = np.where(seen_positives > 0, 10.0, -10.0).astype(np.float32)  # in every row or none: constant
+    varying = [j for j in range(n_labels) if 0 < seen_positives[j] < seen[j]]
     Estimator = LinearSVC if spark_settings.classifier == "svm" else LogisticRegression
 
     def fit(j: int):
-        data = features.select("features", F.col("y")[j].alias("label"))
-        estimator = Estimator(**options)
-        if linear.class_weight == "balanced":  # scikit-learn's n / (2 n_class) per row
-            pos = positives[j]
-            data = data.withColumn("weight", F.when(F.col("label") > 0.5, n_rows / (2 * pos))
-                                   .otherwise(n_rows / (2 * (n_rows - pos))))
-            estimator = estimator.setWeightCol("weight")
+        data = features if used[j] else features.where(~F.col("aux"))
+        data = data.select("features", F.col("y")[j].alias("label"), "aux")
+        # the embedded objective C * sum(w_i loss_i) + |beta|^2 / 2, as Spark's weighted mean loss + regParam / 2
+        estimator = Estimator(regParam=1.0 / (linear.C * total[j]), maxIter=spark_settings.max_iter,
+                              standardization=False, fitIntercept=True)
+        entry = F.when(F.col("aux"), float(weight[j])).otherwise(1.0)
+        if linear.class_weight == "balanced":  # scikit-learn's total / (2 * class total), of weighted counts
+            pos = weighted_positives[j]
+            entry = entry * F.when(F.col("label") > 0.5, total[j] / (2 * pos)).otherwise(total[j] / (2 * (total[j] - pos)))
+        if linear.class_weight == "balanced" or used[j]:
+            data, estimator = data.withColumn("weight", entry), estimator.setWeightCol("weight")
         fitted = estimator.fit(data)
         return fitted.coefficients.toArray(), fitted.intercept
 
