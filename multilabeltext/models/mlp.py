@@ -92,7 +92,8 @@ class MlpModel(TagModel):
         if self.network_trainer is not None:  # e.g. data-parallel on Spark: the same network, loss and optimizer
             network.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss=loss)  # sent to its workers
             status(f"mlp: {X.shape[0]:,} texts, {X.shape[1]:,} features, {network.count_params():,} parameters")
-            self.network_trainer(self, texts, targets, validation, early_stopping=validation is not None)
+            self.network_trainer(self, texts + (aux.texts if aux else []), targets, validation,
+                                 early_stopping=validation is not None)
             self.weights_ = layer_weights(network)
         else:
             self._fit_network(keras, network, X, targets, loss, X_val, validation, aux)

@@ -51,13 +51,20 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _read_rows(path: Path, n_labels: int) -> tuple[list[str], np.ndarray]:
-    """``(texts, Y)`` of a rows file: ``{"texts": [...], "positives": [[column, ...], ...]}``."""
+def _read_rows(path: Path, n_labels: int, weight_rows: list | None = None) -> tuple[list[str], np.ndarray]:
+    """``(texts, Y)`` of a rows file: ``{"texts": [...], "positives": [[column, ...], ...]}``; with
+    ``weight_rows`` (auxiliary rows in training) ``Y`` is ``[labels, per-entry weights]`` side by side, the
+    weights ``weight_rows[weight_index]`` (validation rows: all 1), as ``masked_binary_crossentropy`` reads it."""
     rows = json.loads(path.read_text(encoding="utf-8"))
     Y = np.zeros((len(rows["texts"]), n_labels), dtype=np.float32)
     for i, columns in enumerate(rows["positives"]):
         Y[i, columns] = 1.0
-    return rows["texts"], Y
+    if weight_rows is None:
+        return rows["texts"], Y
+    index = rows.get("weight_index")
+    weights = (np.asarray(weight_rows, dtype=np.float32)[np.asarray(index, dtype=np.int64)] if index is not None
+               else np.ones_like(Y))
+    return rows["texts"], np.hstack([Y, weights.reshape(len(Y), n_labels)])
 
 
 class LstmInputs:
@@ -137,15 +144,19 @@ def main(directory: str | Path) -> None:
         network = model.model_
         optimizer = keras.optimizers.deserialize(job["optimizer"])
         optimizer.build(network.trainable_variables)
-    loss = keras.losses.get(job["loss"])
+    if job["weight_rows"] is None:
+        loss = keras.losses.get(job["loss"])
+    else:  # auxiliary rows: the loss the model compiled for them (a plain function, not serializable by name)
+        from ..models.mlp import masked_binary_crossentropy as loss
     per_row = loss.call if isinstance(loss, keras.losses.Loss) else loss  # a loss per row, like fit's before its mean
     n_labels = len(model.labels_)
+    width = n_labels if job["weight_rows"] is None else 2 * n_labels  # the targets' columns
     inputs = (MlpInputs if job["model"] == "mlp" else LstmInputs)(model, tf)
-    texts, Y = _read_rows(directory / "train.json", n_labels)
+    texts, Y = _read_rows(directory / "train.json", n_labels, job["weight_rows"])
     data = inputs.encode(texts)
-    val_texts, Y_val = _read_rows(directory / "validation.json", n_labels)
+    val_texts, Y_val = _read_rows(directory / "validation.json", n_labels, job["weight_rows"])
     val_data = inputs.encode(val_texts) if val_texts else None
-    y_spec, w_spec = tf.TensorSpec((None, n_labels), tf.float32), tf.TensorSpec((None,), tf.float32)
+    y_spec, w_spec = tf.TensorSpec((None, width), tf.float32), tf.TensorSpec((None,), tf.float32)
     SUM = tf.distribute.ReduceOp.SUM
 
     @tf.function(input_signature=[inputs.spec, y_spec])
@@ -197,7 +208,7 @@ def main(directory: str | Path) -> None:
                 if i < len(own):
                     x, y, w = inputs.rows(val_data, own[i]), _labels_for(inputs, own[i], Y_val), np.ones(len(own[i]))
                 else:  # nothing left here: a zero-weight row keeps this worker in the collective
-                    x, y, w = inputs.dummy(), np.zeros((1, n_labels), np.float32), np.zeros(1)
+                    x, y, w = inputs.dummy(), np.zeros((1, width), np.float32), np.zeros(1)
                 t, n = validation_step(x, y, w.astype(np.float32))
                 v_total, v_rows = v_total + float(t), v_rows + float(n)
             val_loss = v_total / max(v_rows, 1.0)

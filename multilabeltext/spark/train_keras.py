@@ -68,9 +68,6 @@ def settings(config: TrainConfig) -> tuple[TrainConfig, SparkKerasConfig]:
     if config.model not in KERAS_MODELS:
         raise ConfigError(f"train_keras_spark trains mlp or lstm, got --model {config.model}.",
                           fix="use --model mlp or --model lstm (or linear, which has its own Spark trainer).")
-    if config.auxiliary:
-        raise ConfigError("--auxiliary is not supported with --engine spark.",
-                          fix="leave --auxiliary out, or train without --engine spark.")
     params = dict(config.params)
     spark = {k.removeprefix("spark_"): params.pop(k) for k in list(params) if k.startswith("spark_")}
     known = [f.name for f in dataclasses.fields(SparkKerasConfig)]
@@ -162,7 +159,13 @@ class BarrierTrainer:
             raise ConfigError(f"{len(texts)} training rows for {workers} Spark workers.",
                               fix=f"use --param spark_workers={max(1, len(texts))} or fewer.")
         cfg, network = model.config, model.model_
-        val_texts, Y_val = validation if validation is not None else ([], np.zeros((0, len(model.labels_))))
+        n_labels = len(model.labels_)
+        val_texts, Y_val = validation if validation is not None else ([], np.zeros((0, n_labels)))
+        # with auxiliary rows the targets are [labels, per-entry weights] side by side (masked_binary_crossentropy):
+        # each row names its weights by an index into the few distinct weight rows
+        weighted = targets.shape[1] == 2 * n_labels
+        weight_rows, weight_index = (np.unique(targets[:, n_labels:], axis=0, return_inverse=True) if weighted
+                                     else (None, None))
         with tempfile.TemporaryDirectory(prefix="multilabeltext-spark-keras-") as tmp:
             history, model.history_ = model.history_, []
             model.save(tmp)  # the untrained model: settings, labels, tokenizer, features/vocabulary, initial weights
@@ -172,14 +175,16 @@ class BarrierTrainer:
                "early_stopping": bool(early_stopping), "seed": int(cfg.seed),
                "deterministic": bool(getattr(cfg, "deterministic", False)),
                "optimizer": keras.optimizers.serialize(network.optimizer),
-               "loss": keras.losses.serialize(keras.losses.get(network.loss)),
+               "loss": None if weighted else keras.losses.serialize(keras.losses.get(network.loss)),
+               "weight_rows": None if weight_rows is None else weight_rows.tolist(),
                "worker_batch_size": -(-cfg.batch_size // workers),
                "validation_batch_size": max(cfg.batch_size, getattr(cfg, "predict_batch_size", cfg.batch_size)),
                "threads": int(sc.getConf().get("spark.task.cpus", "1"))}
         validation_rows = [_rows(val_texts[r::workers], Y_val[r::workers]) for r in range(workers)]
         job["validation_rows"] = [len(v["texts"]) for v in validation_rows]
         shared = sc.broadcast({"files": files, "job": job, "validation": validation_rows})
-        shards = [_rows(texts[r::workers], targets[r::workers]) for r in range(workers)]
+        shards = [_rows(texts[r::workers], targets[r::workers, :n_labels],
+                        None if weight_index is None else weight_index.ravel()[r::workers]) for r in range(workers)]
         status(f"Spark: training {model.name} on {workers} TensorFlow workers (MultiWorkerMirroredStrategy, "
                f"{len(texts):,} rows, batch {cfg.batch_size} = {workers} x {job['worker_batch_size']})")
         started = time.perf_counter()
@@ -215,10 +220,14 @@ def _keras():
     return import_keras()
 
 
-def _rows(texts, Y) -> dict:
-    """Rows as JSON-able lists: texts and each row's positive label columns."""
-    return {"texts": [t if isinstance(t, str) else "" for t in texts],
+def _rows(texts, Y, weight_index=None) -> dict:
+    """Rows as JSON-able lists: texts, each row's positive label columns and (auxiliary rows in training) the
+    index of its row of per-entry weights in the job's ``weight_rows``."""
+    rows = {"texts": [t if isinstance(t, str) else "" for t in texts],
             "positives": [np.flatnonzero(np.asarray(y) > 0.5).tolist() for y in Y]}
+    if weight_index is not None:
+        rows["weight_index"] = np.asarray(weight_index).tolist()
+    return rows
 
 
 def _free_port() -> int:

@@ -101,6 +101,31 @@ def test_more_workers_than_task_slots_and_other_settings_are_refused(spark, titl
     assert_user_error(spark_train("--param", "spark_workers=3"), "3 task slots", "has 2", "spark_workers=2")
     assert_user_error(spark_train("--param", "spark_workers=0"), "spark_workers")
     assert_user_error(spark_train("--param", "spark_max_iter=5"), "spark_max_iter", "spark_workers")
-    assert_user_error(spark_train("--auxiliary", titles), "--auxiliary")
     assert_user_error(spark_train("--param", "hidden=0"), "hidden")
     assert not (tmp_path / "m").exists() and not leftovers(tmp_path, "m")
+
+
+def test_auxiliary_rows_train_on_two_workers_with_their_weights(spark, titles, tmp_path):  # noqa: F811
+    """``--auxiliary``: the next 1,500 titles join at weight 0.3 for the tags they annotate; the workers read
+    each row's weights, so the first epoch's loss (the masked loss) is the embedded fit's within 10%."""
+    with open(SO_TITLES, encoding="utf-8") as f:
+        lines = f.readlines()[: 2 * ROWS + 1]
+    (tmp_path / "next.tsv").write_text(lines[0] + "".join(lines[ROWS + 1:]), encoding="utf-8")
+    extra = prepare_ok(tmp_path / "next.tsv", tmp_path / "aux", "--text-column", "title", "--label-column", "tags",
+                       "--top-n", "3")
+    common = ["--model", "mlp", "--auxiliary", extra, "--quiet", *params("mlp")]
+    result = run_cli("train", titles, "--out", tmp_path / "spark", "--engine", "spark", "--param", "spark_workers=2",
+                     *common)
+    assert result.exit_code == 0, describe(result)
+    embedded = run_cli("train", titles, "--out", tmp_path / "embedded", *common)
+    assert embedded.exit_code == 0, describe(embedded)
+    spark_meta, embedded_meta = (json.loads((tmp_path / d / "model.json").read_text()) for d in ("spark", "embedded"))
+    assert spark_meta["dataset"]["auxiliary"] == embedded_meta["dataset"]["auxiliary"]
+    aux_rows = spark_meta["dataset"]["auxiliary"]["rows"]
+    assert aux_rows > 500 and sum(spark_meta["engine"]["train_rows_per_worker"]) == \
+        spark_meta["dataset"]["splits"]["train"] + aux_rows
+    losses = [json.loads((tmp_path / d / "weights" / "history.json").read_text())[0]["loss"]
+              for d in ("spark", "embedded")]
+    assert abs(losses[0] - losses[1]) <= 0.1 * losses[1], losses
+    test = json.loads((tmp_path / "spark" / "metrics.json").read_text())["test"]
+    assert test["micro_f1"] > 0.3, test
