@@ -99,14 +99,20 @@ def _run(spark, source: SparkSource, config: PrepareConfig, tmp: Path):
     parsed = read_parsed(spark, source, config).persist(StorageLevel.DISK_ONLY)
     try:
         status(f"Reading {source.format_name} on Spark ({spark.sparkContext.defaultParallelism} cores)")
-        summary = parsed.filter(F.col("kind") != "p").groupBy("kind").count().collect()
-        parts = parsed.filter(F.col("kind") == "p").select("pid", "file", "local", "qlocal", "score", "note") \
-            .orderBy("pid").collect()
-        by_kind = {r["kind"]: r["count"] for r in summary}
+        # one job: a count per kind, and the partitions' summary rows (kind "p", one per partition) as they are
+        is_p = F.col("kind") == "p"
+        summary = parsed.groupBy("kind", F.when(is_p, F.col("pid")).alias("_pid")).agg(
+            F.count("*").alias("count"), *[F.first(c).alias(c) for c in ("pid", "file", "local", "qlocal", "score",
+                                                                         "note")]).collect()
+        parts = sorted((r for r in summary if r["kind"] == "p"), key=lambda r: r["pid"])
+        by_kind = {r["kind"]: r["count"] for r in summary if r["kind"] != "p"}
         offsets = _offsets(parts)
         _check_read(source, config, parsed, by_kind, parts, offsets, counts)
         questions, answers = _questions_answers(spark, parsed, source, config, offsets)
-        return _rest(spark, source, config, questions, answers, counts, tmp)
+        # the questions' partitions: those read (one summary row each), unless a join shuffled them (the Kaggle
+        # tags, a fastText .id file), when adaptive execution leaves at least one per core
+        joined = source.format_name == "kaggle" or any(p.role == "fasttext-ids" for p in source.plans)
+        return _rest(spark, source, config, questions, answers, counts, tmp, len(parts), joined)
     finally:
         parsed.unpersist()
 
@@ -237,7 +243,8 @@ def _kaggle_tags(parsed, q):
     return q.withColumn("tags", F.coalesce(F.col("_tags"), F.array().cast("array<string>"))).drop("_tags")
 
 
-def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers, counts: Counter, tmp: Path):
+def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers, counts: Counter, tmp: Path,
+          read_partitions: int, joined: bool):
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -261,15 +268,29 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
     q_schema = "id string, title string, body string, tags array<string>, split string, row long, dkey long"
     if config.split == "column":
         questions = _split_names(questions, source, config)
-    q = _spread(questions, cores).mapInPandas(clean_q, q_schema).persist(StorageLevel.DISK_ONLY)
+    q = _spread(questions, cores, None if joined else read_partitions).mapInPandas(clean_q, q_schema).persist(StorageLevel.DISK_ONLY)
     q = _dedupe(q, config)
     status("Cleaning, de-duplicating, counting tags")
-    counts["duplicates"] = q.filter(F.col("_n") > 1).count()
-    q = q.filter(F.col("_n") == 1).withColumn("_blank", F.col("dkey").isNull()).drop("_n", "dkey")
-    if config.split == "column" and (leaks := q.filter("_leak").count()):  # dropped before the texts are built
+    # one job for the duplicates, the leaks and the tag counts: each question counts once with a null tag
+    # (in its group: duplicate or not, leak or not), then once per tag if it is no duplicate
+    if "_leak" not in q.columns:
+        q = q.withColumn("_leak", F.lit(False))
+    first = F.col("_n") == 1
+    per_row = F.array(F.lit(None).cast("string"))
+    tagged = q.select((~first).alias("dup"), (first & F.col("_leak")).alias("leak"), F.explode(
+        F.concat(per_row, F.when(first, F.col("tags")).otherwise(F.array().cast("array<string>")))).alias("tag"))
+    groups = tagged.groupBy("dup", "leak", "tag").count().collect()
+    counts["duplicates"] = sum(r["count"] for r in groups if r["tag"] is None and r["dup"])
+    n_first = sum(r["count"] for r in groups if r["tag"] is None and not r["dup"])
+    leaks = sum(r["count"] for r in groups if r["tag"] is None and r["leak"])
+    if config.split == "column" and leaks:  # dropped before the texts are built
         counts["duplicates_of_a_later_split"] = leaks
-    tag_counts = {r["tag"]: r["count"] for r in
-                  q.select(F.explode("tags").alias("tag")).groupBy("tag").count().collect()}
+    tag_counts = Counter()
+    for r in groups:
+        if r["tag"] is not None:
+            tag_counts[r["tag"]] += r["count"]
+    tag_counts = dict(tag_counts)
+    q = q.filter(first).withColumn("_blank", F.col("dkey").isNull()).drop("_n", "dkey")
     kept_labels = select_tags(tag_counts, top_n=config.top_n, exclude=config.exclude_tags,
                               min_count=config.min_tag_count) if tag_counts else []
     if not kept_labels:
@@ -277,21 +298,20 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
             f"no tags to learn: the {counts['questions_read']} question(s) read carry no tags"
             + (" that qualify" if tag_counts else "") + ".", path=source.plans[0].path,
             fix="check the label column (--label-column) or lower --min-tag-count / shorten --exclude-tag.")
-    if "_leak" not in q.columns:
-        q = q.withColumn("_leak", F.lit(False))
     # only a question with a kept tag (or none of its own text: its answers decide "empty text" or "no kept tag")
     # gets its answers and a text; the others have text and no kept tag: counted, never built
     q = q.withColumn("_wanted", (F.arrays_overlap("tags", F.array(*[F.lit(t) for t in kept_labels]))
                                  | F.col("_blank")) & ~F.col("_leak"))
-    untagged = q.filter(~F.col("_wanted") & ~F.col("_leak")).count()
-    joined = _join_answers(q, answers, config, html, drop_code, counts, cores).drop("_blank", "_leak", "_wanted")
-    keep = frozenset(kept_labels)
+    joined = _join_answers(q, answers, config, html, drop_code, counts, cores, read_partitions).drop(
+        "_blank", "_leak", "_wanted")
+    keep, seed = frozenset(kept_labels), config.seed
 
     def build(batches):
         import pandas as pd
 
         from ..data.tags import filter_tags
         from ..data.transforms import build_texts
+        from .split import hash_keys
 
         for df in batches:
             has = df["_answers"].notna()
@@ -302,10 +322,11 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
             df["drop"] = ""
             df.loc[[len(t) == 0 for t in df["tags"]], "drop"] = "no_kept_tag"
             df.loc[(df["text"] == "").to_numpy(), "drop"] = "empty_text"
-            yield df[["id", "text", "tags", "split", "row", "drop", "nans"]]
+            df["_h"] = hash_keys(df["id"].tolist(), seed)  # the split's key, here rather than in a stage of its own
+            yield df[["id", "text", "tags", "split", "row", "drop", "nans", "_h"]]
 
     rows = joined.mapInPandas(build, "id string, text string, tags array<string>, split string, row long, "
-                                     "drop string, nans long").persist(StorageLevel.DISK_ONLY)
+                                     "drop string, nans long, _h long").persist(StorageLevel.DISK_ONLY)
     try:
         status("Joining answers, building texts, filtering tags")
         cap = F.lit(config.max_answers if config.max_answers is not None else 2 ** 62)
@@ -315,7 +336,8 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
         if "answers_joined" in counts:  # answers of the questions kept only (as the embedded engine counts)
             counts["answers_joined"] = int(sum(r["nans"] or 0 for r in by_drop if r["drop"] == ""))
         counts["empty_text"] = dropped.get("empty_text", 0)
-        counts["no_kept_tag"] = dropped.get("no_kept_tag", 0) + untagged
+        # the questions neither wanted nor leaked: the rest of the first copies (every wanted one is a row here)
+        counts["no_kept_tag"] = dropped.get("no_kept_tag", 0) + n_first - leaks - sum(dropped.values())
         counts["kept"] = dropped.get("", 0)
         if counts["kept"] == 0:
             raise EmptyDatasetError(
@@ -332,12 +354,20 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
     return counts, label_table, kept_labels, files
 
 
-def _spread(frame, cores: int):
-    """``frame`` over at least ``cores`` tasks: a shuffle only when it has fewer partitions (a small input)."""
-    return frame if frame.rdd.getNumPartitions() >= cores else frame.repartition(cores)
+def _spread(frame, cores: int, partitions: int | None):
+    """``frame`` over at least ``cores`` tasks: a shuffle only when it has fewer ``partitions`` (a small input).
+
+    ``partitions`` None: the frame comes out of a shuffle, which adaptive execution coalesces to no fewer than
+    the default parallelism (or ``coalescePartitions.minPartitionNum``). Asking a shuffled frame for its
+    partitions (``frame.rdd.getNumPartitions()``) would run its shuffles in a plan of their own, and the
+    query that uses the frame then ran them again: at scale 1, the questions' and the answers' shuffles
+    (1.2 GB) twice.
+    """
+    return frame if partitions is None or partitions >= cores else frame.repartition(cores)
 
 
-def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool, counts: Counter, cores: int):
+def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool, counts: Counter, cores: int,
+                  read_partitions: int):
     """The ``_wanted`` questions with an ``_answers`` column: their answers' cleaned bodies, best score first,
     joined by spaces.
 
@@ -361,7 +391,8 @@ def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool
         .agg(F.max("_wanted").alias("_wanted"))
     a = answers.join(parents, "parent_id", "left").filter(F.col("_wanted").isNull() | F.col("_wanted"))
     a = a.withColumn("_has", F.when(F.col("_wanted"), F.lit(True))).drop("_wanted")
-    a = _spread(a, cores).mapInPandas(
+    # a sort-merge join leaves at least one partition per core; a broadcast join (small parents) those read
+    a = _spread(a, cores, read_partitions).mapInPandas(
         clean_a, "parent_id string, body string, score long, pid int, local long, _has boolean")
     per_parent = a.groupBy("parent_id").agg(
         F.first("_has", ignorenulls=True).alias("_has"), F.count("*").alias("_n"),
@@ -487,7 +518,9 @@ def _hash_split(kept, config: PrepareConfig, labels: list[str], n: int):
             yield df
 
     schema = "id string, text string, tags array<string>, split string, row long, _h long"
-    kept = kept.select("id", "text", "tags", "split", "row").mapInPandas(keyed, schema).persist(StorageLevel.DISK_ONLY)
+    if "_h" not in kept.columns:  # prepare's rows carry their key (persisted); a carved train split gets it here
+        kept = kept.select("id", "text", "tags", "split", "row").mapInPandas(keyed, schema) \
+            .persist(StorageLevel.DISK_ONLY)
     cuts = _cuts(kept, boundaries(n, ratios), n)
     part = F.lit(len(SPLITS) - 1)
     for j in reversed(range(len(cuts))):
