@@ -109,10 +109,7 @@ def _run(spark, source: SparkSource, config: PrepareConfig, tmp: Path):
         offsets = _offsets(parts)
         _check_read(source, config, parsed, by_kind, parts, offsets, counts)
         questions, answers = _questions_answers(spark, parsed, source, config, offsets)
-        # the questions' partitions: those read (one summary row each), unless a join shuffled them (the Kaggle
-        # tags, a fastText .id file), when adaptive execution leaves at least one per core
-        joined = source.format_name == "kaggle" or any(p.role == "fasttext-ids" for p in source.plans)
-        return _rest(spark, source, config, questions, answers, counts, tmp, len(parts), joined)
+        return _rest(spark, source, config, questions, answers, counts, tmp, len(parts))
     finally:
         parsed.unpersist()
 
@@ -244,7 +241,7 @@ def _kaggle_tags(parsed, q):
 
 
 def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers, counts: Counter, tmp: Path,
-          read_partitions: int, joined: bool):
+          read_partitions: int):
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -268,7 +265,9 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
     q_schema = "id string, title string, body string, tags array<string>, split string, row long, dkey long"
     if config.split == "column":
         questions = _split_names(questions, source, config)
-    q = _spread(questions, cores, None if joined else read_partitions).mapInPandas(clean_q, q_schema).persist(StorageLevel.DISK_ONLY)
+    # the partitions read (one summary row each), or those of a join (the Kaggle tags, a fastText .id file):
+    # a sort-merge join leaves at least one per core, a broadcast join those read
+    q = _spread(questions, cores, read_partitions).mapInPandas(clean_q, q_schema).persist(StorageLevel.DISK_ONLY)
     q = _dedupe(q, config)
     status("Cleaning, de-duplicating, counting tags")
     # one job for the duplicates, the leaks and the tag counts: each question counts once with a null tag
@@ -354,16 +353,16 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
     return counts, label_table, kept_labels, files
 
 
-def _spread(frame, cores: int, partitions: int | None):
-    """``frame`` over at least ``cores`` tasks: a shuffle only when it has fewer ``partitions`` (a small input).
+def _spread(frame, cores: int, partitions: int):
+    """``frame`` over at least ``cores`` tasks: a shuffle only when the input was read in fewer ``partitions``.
 
-    ``partitions`` None: the frame comes out of a shuffle, which adaptive execution coalesces to no fewer than
-    the default parallelism (or ``coalescePartitions.minPartitionNum``). Asking a shuffled frame for its
-    partitions (``frame.rdd.getNumPartitions()``) would run its shuffles in a plan of their own, and the
+    ``partitions`` is what the frame has unless a sort-merge join shuffled it, and adaptive execution leaves no
+    fewer than the default parallelism (or ``coalescePartitions.minPartitionNum``) after a shuffle. Asking the
+    frame itself (``frame.rdd.getNumPartitions()``) would run its shuffles in a plan of their own, and the
     query that uses the frame then ran them again: at scale 1, the questions' and the answers' shuffles
     (1.2 GB) twice.
     """
-    return frame if partitions is None or partitions >= cores else frame.repartition(cores)
+    return frame if partitions >= cores else frame.repartition(cores)
 
 
 def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool, counts: Counter, cores: int,

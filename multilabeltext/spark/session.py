@@ -37,6 +37,9 @@ LOCAL_DEFAULTS = {
     # stage below 4 tasks per core (at the default, one per core, the answers' cleaning ran as 4 tasks of which
     # one took half the stage): prepare at scale 0.25 went from 282 s (load 0.5-8) to 98 s (load 4)
     "spark.sql.optimizer.canChangeCachedPlanOutputPartitioning": "true",
+    # a join side up to 64 MB (the Kaggle tags grouped per question, the questions' ids the answers are joined
+    # to) is broadcast: the other side (the questions' or answers' texts) is then not shuffled before cleaning
+    "spark.sql.adaptive.autoBroadcastJoinThreshold": "64m",
 }
 # set for local masters from the number of cores (``local[N]``; ``local[*]``: this machine's)
 LOCAL_MIN_PARTITIONS_PER_CORE = 4
