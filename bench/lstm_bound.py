@@ -1,13 +1,12 @@
-"""Why the ``lstm`` predicts pythonquestions texts at ~1,200/s: the same network run three ways (issue 17).
+"""The ``lstm``'s predict speed on pythonquestions texts: the same network run three ways (issue 17).
 
 On the pyq fold-0 test texts' real token counts (capped at the model's ``max_length``, sorted and cut into
 ``predict_batch_size`` batches each padded to its own longest text, as ``LstmModel.predict_proba`` does), a
 network of the default ``LstmConfig`` (BiLSTM, max-pooling; random weights: the speed does not depend on them):
 
 * ``keras``: ``model(x, training=False)`` in one ``tf.function``, as ``LstmModel`` predicts;
-* ``onnxruntime``: the same weights in ONNX Runtime's fused CPU ``LSTM`` operator (Gather -> LSTM with
-  ``sequence_lens`` -> masked max -> Dense), if ``onnxruntime`` and ``onnx`` are installed (they are not
-  project dependencies: ``pip install onnxruntime onnx``); its outputs are checked against Keras';
+* ``onnxruntime``: the same weights in ONNX Runtime's fused CPU ``LSTM`` operator, as ``LstmModel`` predicts
+  on a CPU (:mod:`multilabeltext.models.lstm_onnx`), if onnxruntime is installed; checked against Keras';
 * ``matmul_chain``: only the recurrent and input matrix products of every step, in a TensorFlow loop: the
   floor for any implementation that computes every step of a padded batch; scaled to the texts' own lengths
   (no padding at all), the floor for any implementation of this network.
@@ -70,53 +69,11 @@ def pyq_batches(config, vocab: int, seed: int = 0) -> list[np.ndarray]:
     return batches
 
 
-def onnx_session(model, units: int, threads: int):
-    """The Keras network as an ONNX Runtime session (inputs ids, lens), or None without onnxruntime."""
-    try:
-        import onnx
-        import onnxruntime as ort
-        from onnx import TensorProto, helper, numpy_helper
-    except ImportError:
-        return None
+def onnx_session(model, config, threads: int):
+    """The Keras network in ONNX Runtime (:mod:`multilabeltext.models.lstm_onnx`), or None without onnxruntime."""
+    from multilabeltext.models import lstm_onnx
 
-    def iofc(matrix):  # Keras' gate order i, f, c, o -> ONNX's i, o, f, c (last axis)
-        i, f, c, o = np.split(matrix, 4, axis=-1)
-        return np.concatenate([i, o, f, c], axis=-1)
-
-    directions = model.get_layer("bidirectional")
-    W, R, B = [], [], []
-    for layer in (directions.forward_layer, directions.backward_layer):
-        kernel, recurrent, bias = (w.numpy() for w in layer.cell.weights)
-        W.append(iofc(kernel).T)
-        R.append(iofc(recurrent).T)
-        B.append(np.concatenate([iofc(bias), np.zeros(4 * units, np.float32)]))
-    dense_w, dense_b = (w.numpy() for w in model.get_layer("tags").weights)
-    arrays = {"E": model.get_layer("embedding").get_weights()[0], "W": np.stack(W), "R": np.stack(R),
-              "B": np.stack(B), "Wd": dense_w, "bd": dense_b, "low": np.array(-1e9, np.float32)}
-    init = [numpy_helper.from_array(np.asarray(a, np.float32), name) for name, a in arrays.items()]
-    init += [numpy_helper.from_array(np.array(v, np.int64), name)
-             for name, v in {"zero": 0, "one": 1, "ax0": [0], "ax1": [1], "ax_1": [-1], "flat": [0, -1]}.items()]
-    node = helper.make_node
-    nodes = [node("Gather", ["E", "ids"], ["emb"]), node("Transpose", ["emb"], ["x"], perm=[1, 0, 2]),
-             node("LSTM", ["x", "W", "R", "B", "lens"], ["Y"], hidden_size=units, direction="bidirectional"),
-             node("Shape", ["ids"], ["shape"]), node("Gather", ["shape", "one"], ["T"]),
-             node("Range", ["zero", "T", "one"], ["pos"]), node("Unsqueeze", ["pos", "ax1"], ["pos_col"]),
-             node("Cast", ["lens"], ["lens64"], to=TensorProto.INT64),
-             node("Less", ["pos_col", "lens64"], ["valid"]), node("Unsqueeze", ["valid", "ax1"], ["valid3"]),
-             node("Unsqueeze", ["valid3", "ax_1"], ["valid4"]), node("Where", ["valid4", "Y", "low"], ["Ym"]),
-             node("ReduceMax", ["Ym", "ax0"], ["pooled"], keepdims=0),
-             node("Transpose", ["pooled"], ["pooled_t"], perm=[1, 0, 2]),
-             node("Reshape", ["pooled_t", "flat"], ["features"]), node("MatMul", ["features", "Wd"], ["z0"]),
-             node("Add", ["z0", "bd"], ["z"]), node("Sigmoid", ["z"], ["proba"])]
-    graph = helper.make_graph(nodes, "lstm", [helper.make_tensor_value_info("ids", TensorProto.INT32, ["b", "t"]),
-                                              helper.make_tensor_value_info("lens", TensorProto.INT32, ["b"])],
-                              [helper.make_tensor_value_info("proba", TensorProto.FLOAT, ["b", dense_b.shape[0]])],
-                              initializer=init)
-    onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
-    onnx.checker.check_model(onnx_model)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    return ort.InferenceSession(onnx_model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return lstm_onnx.session(model, config, threads) if lstm_onnx.available() else None
 
 
 def main(argv=None) -> int:
@@ -150,7 +107,7 @@ def main(argv=None) -> int:
     keras_s = best_seconds(lambda: [keras_fn(b).numpy() for b in batches], args.repeat)
     out["keras"] = {"seconds": round(keras_s, 4), "texts_per_second": round(n / keras_s, 1)}
 
-    session = onnx_session(model, units, threads)
+    session = onnx_session(model, config, threads)
     if session is None:
         out["onnxruntime"] = None
     else:

@@ -267,7 +267,7 @@ def test_vectors_initialise_a_trainable_embedding():
     {"embedding_dim": -3}, {"pooling": "attention"}, {"vocabulary": "glove"}, {"padding": "left"},
     {"clipnorm": -1.0}, {"max_vocab": -1}, {"patience": -1}, {"mask": False}, {"bidirectional": "yes"},
     {"prior_bias": 1}, {"seed": "13"}, {"deterministic": "yes"}, {"layers": 0}, {"layers": 1.5}, {"layers": 9},
-    {"refit": "yes"},
+    {"refit": "yes"}, {"inference": "tensorrt"},
 ])
 def test_bad_settings_are_config_errors(bad):
     with pytest.raises(ConfigError, match="Fix:"):
