@@ -511,10 +511,16 @@ class LstmModel(TagModel):
                 raise ConfigError("inference = \"onnxruntime\" needs the onnxruntime and onnx packages and a "
                                   "network they describe (mask = true, padding = \"post\", one layer).",
                                   fix="pip install 'multilabeltext[fast-lstm]', or use inference = \"auto\".")
+            self._onnx = False  # Keras predicts (a GPU, no onnxruntime, or a network it does not take)
             if lstm_onnx.available() and lstm_onnx.supported(self.config) and (wanted or not _gpu_visible()):
-                self._onnx = lstm_onnx.session(self.model_, self.config, resolve_jobs(0))
-            else:
-                self._onnx = False  # Keras predicts (a GPU, or no onnxruntime)
+                try:
+                    self._onnx = lstm_onnx.session(self.model_, self.config, resolve_jobs(0))
+                except Exception as exc:  # noqa: BLE001 (any failure to build the graph: Keras still predicts)
+                    if wanted:
+                        raise ConfigError(f"ONNX Runtime could not take this network ({exc}).",
+                                          fix="use inference = \"auto\" or \"keras\".") from None
+                    status(f"[yellow]lstm: ONNX Runtime could not take this network ({str(exc)[:200]}); "
+                           "Keras predicts.[/]")
         return getattr(self, "_onnx", None) or None
 
     def _predict_proba(self, texts):

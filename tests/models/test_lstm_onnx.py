@@ -86,3 +86,21 @@ def test_asking_for_onnx_runtime_without_it_is_a_config_error(fitted, monkeypatc
             fitted.predict_proba(["numpy"])
     finally:
         fitted.config, fitted._onnx = original, None
+
+
+def test_a_network_onnx_runtime_cannot_take_falls_back_to_keras(fitted, monkeypatch):
+    def broken(*args):
+        raise ValueError("no such layer")
+
+    monkeypatch.setattr(lstm_onnx, "session", broken)
+    fitted._onnx = None
+    try:
+        assert fitted._onnx_session() is None  # auto: Keras predicts, and says why
+        assert np.isfinite(fitted.predict_proba(["numpy array"])).all()
+        original = fitted.config
+        fitted.config, fitted._onnx = dataclasses.replace(original, inference="onnxruntime"), None
+        with pytest.raises(ConfigError, match="no such layer"):
+            fitted.predict_proba(["numpy"])
+        fitted.config = original
+    finally:
+        fitted._onnx = None
