@@ -507,12 +507,13 @@ class LstmModel(TagModel):
             from . import lstm_onnx
 
             wanted = self.config.inference == "onnxruntime"
-            if wanted and not (lstm_onnx.available() and lstm_onnx.supported(self.config)):
+            usable = lstm_onnx.available() and lstm_onnx.supported(self.config)
+            if wanted and not usable:
                 raise ConfigError("inference = \"onnxruntime\" needs the onnxruntime and onnx packages and a "
                                   "network they describe (mask = true, padding = \"post\", one layer).",
                                   fix="pip install 'multilabeltext[fast-lstm]', or use inference = \"auto\".")
             self._onnx = False  # Keras predicts (a GPU, no onnxruntime, or a network it does not take)
-            if lstm_onnx.available() and lstm_onnx.supported(self.config) and (wanted or not _gpu_visible()):
+            if usable and (wanted or not _gpu_visible()):
                 try:
                     self._onnx = lstm_onnx.session(self.model_, self.config, resolve_jobs(0))
                 except Exception as exc:  # noqa: BLE001 (any failure to build the graph: Keras still predicts)
