@@ -467,17 +467,15 @@ def _parser(plan: FilePlan, index: int, source: SparkSource, config: PrepareConf
         qlocal = 0
         xml_rows = 0
         for df in records(batches):
-            out = []
-            for rec in parse_batch(df.reset_index(drop=True)):
-                rec["local"] = local + rec["local"]
-                if rec["kind"] == "q":
-                    rec["qlocal"] = qlocal
-                    qlocal += 1
-                xml_rows += rec.pop("xml_rows", 0)
-                out.append(rec)
+            frame = _as_frame(parse_batch(df.reset_index(drop=True)))
+            frame["local"] = frame["local"].to_numpy(dtype=np.int64) + local
+            is_q = (frame["kind"] == "q").to_numpy()
+            frame["qlocal"] = 0
+            frame.loc[is_q, "qlocal"] = np.arange(qlocal, qlocal + int(is_q.sum()), dtype=np.int64)
+            qlocal += int(is_q.sum())
+            xml_rows += int(frame.pop("xml_rows").fillna(0).sum())
             local += len(df)
-            if out:
-                frame = pd.DataFrame.from_records(out, columns=PARSED_COLUMNS)
+            if len(frame):
                 frame["pid"], frame["file"] = pid, index
                 yield _typed(frame)
         yield _typed(pd.DataFrame.from_records([{"kind": "p", "pid": pid, "file": index, "local": local,
@@ -601,65 +599,84 @@ def _parse_table(df: pd.DataFrame, path: str, cols: dict, config: PrepareConfig,
             for i, (w, b, t, s) in enumerate(zip(where, q["body"].tolist(), q["tags"].tolist(), q["split"].tolist()))]
 
 
-def _parse_csv(role: str, df: pd.DataFrame, cols: dict, path: str, config: PrepareConfig) -> list[dict]:
-    """One batch of CSV records: column by column (vectorized), the embedded readers' rules per role."""
+def _parse_csv(role: str, df: pd.DataFrame, cols: dict, path: str, config: PrepareConfig):
+    """One batch of CSV records: column by column (vectorized), the embedded readers' rules per role.
+
+    Returns a frame of PARSED columns (records in batch order); a table CSV, the table reader's records.
+    """
     from ..data.readers.kaggle import _scores
     from ..data.tags import parse_tags
     from .csv_ranges import BAD_OFFSET, BAD_WHY
 
-    out = []
+    pieces = []
     if BAD_WHY in df.columns:  # read from a byte range: why, and where the row starts (the driver finds its line)
         bad = df[BAD_WHY].notna().to_numpy()
-        for i in bad.nonzero()[0].tolist():
-            out.append({"kind": "m", "local": i, "note": df[BAD_WHY].iat[i], "score": df[BAD_OFFSET].iat[i]})
+        where = bad.nonzero()[0]
+        pieces.append(_records("m", where, note=df[BAD_WHY].to_numpy(dtype=object)[where],
+                               score=df[BAD_OFFSET].to_numpy(dtype=object)[where]))
     else:
         bad = df[CORRUPT].notna().to_numpy() if CORRUPT in df.columns else np.zeros(len(df), dtype=bool)
-        for i in bad.nonzero()[0].tolist():
-            out.append({"kind": "m", "local": i, "note": "wrong number of fields (Spark's CSV parser)"})
+        pieces.append(_records("m", bad.nonzero()[0], note="wrong number of fields (Spark's CSV parser)"))
     local = (~bad).nonzero()[0]
     df = df.iloc[local].fillna("").reset_index(drop=True)
     if role == "table-csv":
-        return out + _parse_table(df, path, cols, config, local.tolist())
-
-    def records(kind, mask=None, **columns):
-        idx = local if mask is None else local[mask]
-        n = len(idx)
-        values = {k: (v if isinstance(v, list) else [v] * n) for k, v in columns.items()}
-        keys = list(values)
-        for j, i in enumerate(idx.tolist()):
-            rec = {k: values[k][j] for k in keys}
-            rec.update(kind=kind, local=i)
-            out.append(rec)
+        return _as_frame(_records_list(pieces) + _parse_table(df, path, cols, config, local.tolist()))
 
     def col(name, mask=None):
-        values = df[name] if mask is None else df[name][mask]
-        return values.tolist()
+        values = df[name].to_numpy(dtype=object)
+        return values if mask is None else values[mask]
+
+    def add(kind, mask=None, **columns):
+        pieces.append(_records(kind, local if mask is None else local[mask], **columns))
 
     if role == "kt":
         keep = (df[cols["tag"]] != "").to_numpy()
-        records("t", keep, id=col(cols["id"], keep), note=[t.strip().lower() for t in col(cols["tag"], keep)])
+        add("t", keep, id=col(cols["id"], keep), note=[t.strip().lower() for t in col(cols["tag"], keep)])
     elif role == "kn":
-        records("n", id=col(cols["id"]), note=col(cols["name"]))
+        add("n", id=col(cols["id"]), note=col(cols["name"]))
     elif role == "kr":
-        records("r", id=col(cols["post"]), parent_id=col(cols["tag"]))
+        add("r", id=col(cols["post"]), parent_id=col(cols["tag"]))
     elif role == "ka":
         scores = _scores(df[cols["score"]]) if cols["score"] else 0
-        records("a", parent_id=col(cols["parent"]), body=col(cols["body"]), score=scores)
+        add("a", parent_id=col(cols["parent"]), body=col(cols["body"]), score=scores)
     elif role in ("kq", "posts-csv"):
-        kind = df[cols["type"]].to_numpy() if cols["type"] else pd.Series("1", index=df.index).to_numpy()
+        kind = df[cols["type"]].to_numpy() if cols["type"] else np.full(len(df), "1", dtype=object)
         q, a = kind == "1", kind == "2"
         if role == "kq":
-            records("q", q, id=col(cols["id"], q), title=col(cols["title"], q), body=col(cols["body"], q), tags=None)
+            add("q", q, id=col(cols["id"], q), title=col(cols["title"], q), body=col(cols["body"], q))
             if cols["parent"]:
-                records("a", a, parent_id=col(cols["parent"], a), body=col(cols["body"], a), score=0)
+                add("a", a, parent_id=col(cols["parent"], a), body=col(cols["body"], a), score=0)
         else:
-            ids = col(cols["id"], q) if cols["id"] else None
-            records("q", q, id=ids, title=col(cols["title"], q), body=col(cols["body"], q),
-                    tags=[parse_tags(t) for t in col(cols["tags"], q)])
+            add("q", q, id=col(cols["id"], q) if cols["id"] else None, title=col(cols["title"], q),
+                body=col(cols["body"], q), tags=[parse_tags(t) for t in col(cols["tags"], q)])
             if a.any():
                 scores = [int(s) if s.lstrip("-").isdigit() else 0 for s in map(str, col(cols["score"], a))] \
                     if cols["score"] else 0
-                records("a", a, parent_id=col(cols["parent"], a) if cols["parent"] else None, body=col(cols["body"], a),
-                        score=scores)
-        records("o", ~(q | a))
-    return sorted(out, key=lambda r: r["local"])
+                add("a", a, parent_id=col(cols["parent"], a) if cols["parent"] else None, body=col(cols["body"], a),
+                    score=scores)
+        add("o", ~(q | a))
+    pieces = [piece for piece in pieces if len(piece)]
+    if not pieces:
+        return _as_frame([])
+    frame = pd.concat(pieces, ignore_index=True)
+    return _as_frame(frame.iloc[np.argsort(frame["local"].to_numpy(), kind="stable")])
+
+
+def _records(kind: str, where: np.ndarray, **columns) -> pd.DataFrame:
+    """Records of one ``kind`` at batch indices ``where``; a column's value is a sequence (one per record) or
+    one value for all."""
+    n = len(where)
+    data = {"kind": np.full(n, kind, dtype=object), "local": np.asarray(where, dtype=np.int64)}
+    for name, value in columns.items():
+        data[name] = value if isinstance(value, (list, np.ndarray)) else np.full(n, value, dtype=object)
+    return pd.DataFrame(data)
+
+
+def _records_list(pieces: list[pd.DataFrame]) -> list[dict]:
+    return [rec for piece in pieces for rec in piece.to_dict("records")]
+
+
+def _as_frame(parsed) -> pd.DataFrame:
+    """A parser's output (a frame, or one dict per record) with every PARSED column, plus ``xml_rows``."""
+    frame = parsed if isinstance(parsed, pd.DataFrame) else pd.DataFrame.from_records(parsed)
+    return frame.reset_index(drop=True).reindex(columns=PARSED_COLUMNS + ["xml_rows"])
