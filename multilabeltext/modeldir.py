@@ -293,6 +293,7 @@ def save_model(directory: str | Path, model, *, thresholds, train_config: dict, 
             "dataset": dataset,
             "timings": timings,
             **({"device": model.device_} if getattr(model, "device_", None) else {}),  # where a network trained
+            **({"teacher": model.teacher_} if getattr(model, "teacher_", None) else {}),  # lstm: distilled from
             **(extra or {}),
             "files": files,
         })

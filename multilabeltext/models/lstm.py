@@ -21,7 +21,14 @@ padded (and truncated) to 1,000 tokens at the front. The defaults improve on it 
   falling, the progress output says so and ``history.json``'s last epoch records ``"stopped"``;
 * auxiliary rows (:mod:`multilabeltext.auxiliary`, e.g. so-titles titles tagged python for the
   pythonquestions sample): trained on with a per-entry weight in the loss, 0 for the tags their source
-  does not annotate; their words join the vocabulary.
+  does not annotate; their words join the vocabulary;
+* ``teacher`` (off, ``"none"``; ``"linear"``): knowledge distillation from a cross-fitted ``linear`` model
+  fitted on the training rows (and the auxiliary rows) only, never the validation ones. Each training row's
+  target becomes ``(1 - teacher_mix) * label + teacher_mix * score``, the score being the teacher's
+  *out-of-fold* one (its ``cross_fit`` folds: the fold without the row scores it); an auxiliary row keeps its
+  labels for the tags its source annotates and takes the teacher's score (weight = the auxiliary weight) for
+  the others, which it was never trained on. Validation rows keep their labels (early stopping and thresholds
+  unchanged). Recorded in ``lstm.json`` and ``model.json`` (``"teacher"``).
 
 On a GPU the layer qualifies for Keras' fused cuDNN kernel (tanh/sigmoid, no dropout inside the LSTM, no
 unrolling, right-padded masks, every row keeps one step); the device and kernel are recorded in
@@ -77,6 +84,7 @@ PAD_TOKEN, OOV_TOKEN = "<pad>", "<oov>"  # the tokenizer never yields '<', so th
 POOLINGS = ("max", "last")
 INFERENCES = ("auto", "keras", "onnxruntime")
 VOCABULARIES = ("train", "vectors")
+TEACHERS = ("none", "linear")
 PADDINGS = ("post", "pre")
 SCRATCH_DIM = 150  # embedding size without vectors
 SHUFFLE_POOL = 50  # batches per shuffled pool: texts are shuffled, then sorted by length within each pool
@@ -113,6 +121,8 @@ class LstmConfig(Settings):
     early_stopping: bool = True  # on the validation loss, when validation data is given
     patience: int = 3  # epochs without a lower validation loss before stopping (the best epoch's weights are kept)
     refit: bool = False  # after early stopping: a new network on fit + validation rows for the best epoch count
+    teacher: str = "none"  # none | linear: soft targets from a cross-fitted linear model's out-of-fold scores
+    teacher_mix: float = 0.5  # with a teacher: a training row's target = (1 - mix) * label + mix * teacher's score
     seed: int = 13
     deterministic: bool = True  # on a CPU: TensorFlow op determinism (same seed, data, machine -> same numbers)
     predict_batch_size: int = 1024  # texts per Keras call (ONNX Runtime: at most lstm_onnx.BATCH_ROWS)
@@ -156,6 +166,10 @@ class LstmConfig(Settings):
         check(_is_number(self.clipnorm) and self.clipnorm >= 0,
               f"clipnorm must be >= 0 (0 for no clipping), got {self.clipnorm!r}.", "use clipnorm = 1.0.")
         check(_is_int(self.seed), f"seed must be an integer, got {self.seed!r}.", "use seed = 13.")
+        check(self.teacher in TEACHERS, f"teacher must be one of {', '.join(TEACHERS)}, got {self.teacher!r}.",
+              "use teacher = \"none\" (or \"linear\": soft targets from a cross-fitted linear model).")
+        check(_is_number(self.teacher_mix) and 0 <= self.teacher_mix <= 1,
+              f"teacher_mix must be in [0, 1], got {self.teacher_mix!r}.", "use teacher_mix = 0.5.")
         check(self.inference in INFERENCES, f"inference must be one of {', '.join(INFERENCES)}, got "
               f"{self.inference!r}.", "use inference = \"auto\".")
         for name in ("trainable_embeddings", "bidirectional", "mask", "bucketing", "early_stopping", "prior_bias",
@@ -186,6 +200,60 @@ def _is_int(value) -> bool:
 
 def _is_number(value) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+# ------------------------------------------------------------------------------------------------ teacher
+
+
+def teacher_scores(texts: list[str], Y: np.ndarray, labels: list[str], tokenizer, auxiliary=None,
+                   folds: int = 5) -> tuple[np.ndarray, np.ndarray | None, dict]:
+    """A cross-fitted ``linear`` teacher on ``texts`` (+ ``auxiliary`` rows): held-out scores of ``texts``.
+
+    Returns ``(train_scores, aux_scores, info)``: each training row's score from the fold model that did not
+    train on it (the linear model's own cross-fit, ``folds`` folds, fewer for tiny data), the final teacher's
+    scores of the auxiliary rows (used only for the tags their source does not annotate, which the teacher never
+    trained on for those rows; None without auxiliary rows) and what ``lstm.json`` records.
+    """
+    import time
+
+    from .linear import LinearModel
+
+    folds = min(folds, len(texts) // 2)
+    if folds < 2:
+        raise ConfigError(f"teacher = \"linear\" needs at least 4 training texts for its held-out scores, got "
+                          f"{len(texts)}.", fix="use teacher = \"none\" for so few texts.")
+    start = time.perf_counter()
+    status(f"lstm: teacher: a linear model cross-fitted over {len(texts):,} texts ({folds} folds)")
+    teacher = LinearModel(cross_fit=folds).fit(texts, Y, labels=labels, tokenizer=tokenizer, auxiliary=auxiliary)
+    held_y, train_scores = teacher.tuning_  # the cross-fit's out-of-fold scores, in the rows' order
+    assert held_y.shape == Y.shape and np.array_equal(held_y, Y), "the teacher's held-out rows are the training rows"
+    aux_scores = teacher.predict_proba(auxiliary.texts) if auxiliary is not None else None
+    info = {"model": "linear", "cross_fit": folds, "rows": len(texts),
+            "auxiliary_rows": len(auxiliary.texts) if auxiliary is not None else 0,
+            "seconds": round(time.perf_counter() - start, 2)}
+    return np.asarray(train_scores, dtype=np.float32), aux_scores, info
+
+
+def soft_targets(Y: np.ndarray, train_scores: np.ndarray, mix: float, auxiliary=None,
+                 aux_scores: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Distillation targets and per-entry loss weights, training rows then auxiliary rows.
+
+    A training row: ``(1 - mix) * label + mix * teacher's score``, weight 1. An auxiliary row: its label where
+    its source annotates the tag, else the teacher's score; weight = the auxiliary weight on every tag.
+
+    Example:
+        >>> t, w = soft_targets(np.array([[1.0, 0.0]]), np.array([[0.5, 0.25]]), 0.5)
+        >>> t.tolist(), w.tolist()
+        ([[0.75, 0.125]], [[1.0, 1.0]])
+    """
+    Y = np.asarray(Y, dtype=np.float32)
+    targets = (1 - mix) * Y + mix * np.asarray(train_scores, dtype=np.float32)
+    weights = np.ones_like(Y)
+    if auxiliary is not None:
+        aux_targets = np.where(auxiliary.known, auxiliary.Y, np.asarray(aux_scores, dtype=np.float32))
+        targets = np.vstack([targets, aux_targets])
+        weights = np.vstack([weights, np.full(auxiliary.Y.shape, auxiliary.weight, dtype=np.float32)])
+    return targets.astype(np.float32), weights.astype(np.float32)
 
 
 # ------------------------------------------------------------------------------------------------ Keras
@@ -410,9 +478,16 @@ class LstmModel(TagModel):
             prior = np.clip(Y.mean(axis=0), 1e-4, 1 - 1e-4)
             bias = np.log(prior / (1 - prior))
         targets, loss = Y, keras.losses.BinaryCrossentropy()
-        if aux:  # per-entry weights: 1 for training rows, the auxiliary weight for the tags its source annotates
+        self.teacher_ = None
+        if cfg.teacher != "none":  # soft targets: the teacher's out-of-fold scores blended in (labels, weights)
+            train_scores, aux_scores, self.teacher_ = teacher_scores(texts, Y, self.labels_, self.tokenizer_config_,
+                                                                     aux)
+            soft, weights = soft_targets(Y, train_scores, cfg.teacher_mix, aux, aux_scores)
+            targets, loss = np.hstack([soft, weights]).astype(np.float32), masked_binary_crossentropy
+        elif aux:  # per-entry weights: 1 for training rows, the auxiliary weight for the tags its source annotates
             weights = np.vstack([np.ones_like(Y), np.tile(aux.label_weights, (len(aux.texts), 1))])
             targets, loss = np.hstack([np.vstack([Y, aux.Y]), weights]).astype(np.float32), masked_binary_crossentropy
+        weighted = targets.shape[1] != Y.shape[1]  # labels then per-entry weights (the masked loss)
 
         def new_network():
             network = build_network(cfg, len(self.vocab_), Y.shape[1], dim, matrix, bias)
@@ -427,7 +502,7 @@ class LstmModel(TagModel):
         train_data = self._dataset(seqs, targets, cfg.batch_size, shuffle=True)
         val_data = None
         if validation is not None:  # fit() passes None for an empty split
-            Y_val = validation[1] if aux is None else np.hstack([validation[1], np.ones_like(validation[1])])
+            Y_val = validation[1] if not weighted else np.hstack([validation[1], np.ones_like(validation[1])])
             val_data = self._dataset(self._encode(validation[0]), Y_val,
                                      max(cfg.batch_size, cfg.predict_batch_size), shuffle=False)
         callbacks = [epoch_report(self, len(all_texts), cfg.epochs, keras)]
@@ -550,7 +625,8 @@ class LstmModel(TagModel):
         (directory / "history.json").write_text(json.dumps(self.history_, indent=1) + "\n", encoding="utf-8")
         info = {"format_version": 1, "best_epoch": getattr(self, "best_epoch_", None), "vocab_size": len(self.vocab_),
                 "keras_version": import_keras().__version__, "stop": getattr(self, "stop_", None),
-                "device": getattr(self, "device_", None), "refit": getattr(self, "refit_", None)}
+                "device": getattr(self, "device_", None), "refit": getattr(self, "refit_", None),
+                "teacher": getattr(self, "teacher_", None)}
         (directory / "lstm.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
 
     def _load(self, directory: Path) -> None:
@@ -566,7 +642,7 @@ class LstmModel(TagModel):
         if info.exists():
             info = json.loads(info.read_text(encoding="utf-8"))
             self.best_epoch_, self.stop_, self.device_ = info.get("best_epoch"), info.get("stop"), info.get("device")
-            self.refit_ = info.get("refit")
+            self.refit_, self.teacher_ = info.get("refit"), info.get("teacher")
         self._predict_fn = self._onnx = None
 
     def __getstate__(self):  # the compiled predict function cannot be pickled; it is rebuilt on demand

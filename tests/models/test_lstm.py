@@ -250,6 +250,78 @@ def test_refit_trains_a_new_network_on_fit_and_validation_for_the_best_epoch_cou
     np.testing.assert_allclose(reloaded.predict_proba(TEXTS), refit.predict_proba(TEXTS), atol=1e-6)
 
 
+def _aux(weight=0.5):
+    from multilabeltext.auxiliary import AuxiliaryData
+
+    return AuxiliaryData.from_tags(["numpy arrays", "pandas frames", "a django view", "regex in pandas"],
+                                   [["numpy"], ["pandas"], ["django"], ["pandas"]], labels=LABELS,
+                                   source_labels=["numpy", "pandas", "django"], weight=weight, source="t")
+
+
+def test_soft_targets_blend_held_out_scores_and_fill_the_tags_the_auxiliary_source_lacks():
+    from multilabeltext.models.lstm import soft_targets
+
+    aux = _aux(0.3)  # annotates numpy and pandas, not regex
+    train_scores = np.full(Y.shape, 0.25, dtype=np.float32)
+    aux_scores = np.array([[0.9, 0.8, 0.7]] * 4, dtype=np.float32)
+    targets, weights = soft_targets(Y, train_scores, 0.4, aux, aux_scores)
+    assert targets.shape == weights.shape == (len(TEXTS) + 4, 3)
+    np.testing.assert_allclose(targets[:len(TEXTS)], 0.6 * Y + 0.4 * 0.25, atol=1e-6)
+    np.testing.assert_array_equal(weights[:len(TEXTS)], 1.0)
+    np.testing.assert_array_equal(targets[len(TEXTS):, :2], aux.Y[:, :2])  # annotated tags: the source's labels
+    np.testing.assert_allclose(targets[len(TEXTS):, 2], 0.7)  # regex: the teacher's score, weighted like the rest
+    np.testing.assert_allclose(weights[len(TEXTS):], 0.3)
+    hard, _ = soft_targets(Y, train_scores, 0.0)
+    np.testing.assert_array_equal(hard, Y)
+
+
+def test_the_teacher_scores_are_out_of_fold():
+    from multilabeltext.config import TokenizerConfig
+    from multilabeltext.models.linear import LinearModel
+    from multilabeltext.models.lstm import teacher_scores
+
+    aux = _aux()
+    scores, aux_scores, info = teacher_scores(TEXTS, Y, LABELS, TokenizerConfig(), aux)
+    assert info == {"model": "linear", "cross_fit": 5, "rows": len(TEXTS), "auxiliary_rows": 4,
+                    "seconds": info["seconds"]}
+    held = LinearModel(cross_fit=5).fit(TEXTS, Y, labels=LABELS, tokenizer=TokenizerConfig(), auxiliary=aux)
+    np.testing.assert_allclose(scores, held.tuning_[1], atol=1e-6)  # the cross-fit's held-out scores ...
+    in_sample = held.predict_proba(TEXTS)  # ... not the final model's scores of its own training rows
+    assert np.abs(scores - in_sample).max() > 0.05
+    assert np.mean(np.abs(in_sample - Y)) < np.mean(np.abs(scores - Y))  # in-sample scores fit the labels better
+    np.testing.assert_allclose(aux_scores, held.predict_proba(aux.texts), atol=1e-6)
+    assert teacher_scores(TEXTS, Y, LABELS, TokenizerConfig())[1] is None
+
+
+def test_a_teacher_trained_lstm_learns_and_survives_save_and_load(tmp_path):
+    import multilabeltext.models.lstm as lstm_module
+
+    seen = {}
+    real = lstm_module.soft_targets
+
+    def spy(Y_, train_scores, mix, auxiliary=None, aux_scores=None):
+        seen.update(rows=len(Y_), mix=mix, aux=len(auxiliary.texts))
+        return real(Y_, train_scores, mix, auxiliary, aux_scores)
+
+    lstm_module.soft_targets = spy
+    try:
+        model = LstmModel(**dict(TINY, teacher="linear", teacher_mix=0.3)).fit(
+            TEXTS, Y, labels=LABELS, validation=(TEXTS[:6], Y[:6]), auxiliary=_aux())
+    finally:
+        lstm_module.soft_targets = real
+    assert seen == {"rows": len(TEXTS), "mix": 0.3, "aux": 4}  # the validation rows are not the teacher's
+    assert model.teacher_["model"] == "linear" and model.teacher_["rows"] == len(TEXTS)
+    proba = model.predict_proba(TEXTS)
+    assert ((proba >= 0.5) == (Y > 0.5)).mean() >= 0.9
+    reloaded = LstmModel.load(model.save(tmp_path / "taught"))
+    assert reloaded.config.teacher == "linear" and reloaded.teacher_ == model.teacher_
+    assert json.loads((tmp_path / "taught" / "lstm.json").read_text())["teacher"]["cross_fit"] == 5
+    np.testing.assert_allclose(reloaded.predict_proba(TEXTS), proba, atol=1e-6)
+    assert LstmModel(**dict(TINY, epochs=1)).fit(TEXTS, Y, labels=LABELS).teacher_ is None
+    with pytest.raises(ConfigError, match="at least 4"):
+        LstmModel(**dict(TINY, teacher="linear")).fit(TEXTS[:3], Y[:3], labels=LABELS)
+
+
 def test_vectors_initialise_a_trainable_embedding():
     kv = _vectors(8)
     model = LstmModel(**dict(TINY, epochs=1, embedding_dim=None, bidirectional=False)).fit(
@@ -267,7 +339,8 @@ def test_vectors_initialise_a_trainable_embedding():
     {"embedding_dim": -3}, {"pooling": "attention"}, {"vocabulary": "glove"}, {"padding": "left"},
     {"clipnorm": -1.0}, {"max_vocab": -1}, {"patience": -1}, {"mask": False}, {"bidirectional": "yes"},
     {"prior_bias": 1}, {"seed": "13"}, {"deterministic": "yes"}, {"layers": 0}, {"layers": 1.5}, {"layers": 9},
-    {"refit": "yes"}, {"inference": "tensorrt"},
+    {"refit": "yes"}, {"inference": "tensorrt"}, {"teacher": "mlp"}, {"teacher": True}, {"teacher_mix": 1.5},
+    {"teacher_mix": -0.1}, {"teacher_mix": "0.5"},
 ])
 def test_bad_settings_are_config_errors(bad):
     with pytest.raises(ConfigError, match="Fix:"):
