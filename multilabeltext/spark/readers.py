@@ -470,9 +470,10 @@ def _parser(plan: FilePlan, index: int, source: SparkSource, config: PrepareConf
             frame = _as_frame(parse_batch(df.reset_index(drop=True)))
             frame["local"] = frame["local"].to_numpy(dtype=np.int64) + local
             is_q = (frame["kind"] == "q").to_numpy()
+            n_q = int(is_q.sum())
             frame["qlocal"] = 0
-            frame.loc[is_q, "qlocal"] = np.arange(qlocal, qlocal + int(is_q.sum()), dtype=np.int64)
-            qlocal += int(is_q.sum())
+            frame.loc[is_q, "qlocal"] = np.arange(qlocal, qlocal + n_q, dtype=np.int64)
+            qlocal += n_q
             xml_rows += int(frame.pop("xml_rows").fillna(0).sum())
             local += len(df)
             if len(frame):
@@ -602,7 +603,7 @@ def _parse_table(df: pd.DataFrame, path: str, cols: dict, config: PrepareConfig,
 def _parse_csv(role: str, df: pd.DataFrame, cols: dict, path: str, config: PrepareConfig):
     """One batch of CSV records: column by column (vectorized), the embedded readers' rules per role.
 
-    Returns a frame of PARSED columns (records in batch order); a table CSV, the table reader's records.
+    Returns a frame of the records in batch order (the partition loop adds the other PARSED columns).
     """
     from ..data.readers.kaggle import _scores
     from ..data.tags import parse_tags
@@ -619,8 +620,6 @@ def _parse_csv(role: str, df: pd.DataFrame, cols: dict, path: str, config: Prepa
         pieces.append(_records("m", bad.nonzero()[0], note="wrong number of fields (Spark's CSV parser)"))
     local = (~bad).nonzero()[0]
     df = df.iloc[local].fillna("").reset_index(drop=True)
-    if role == "table-csv":
-        return _as_frame(_records_list(pieces) + _parse_table(df, path, cols, config, local.tolist()))
 
     def col(name, mask=None):
         values = df[name].to_numpy(dtype=object)
@@ -629,7 +628,9 @@ def _parse_csv(role: str, df: pd.DataFrame, cols: dict, path: str, config: Prepa
     def add(kind, mask=None, **columns):
         pieces.append(_records(kind, local if mask is None else local[mask], **columns))
 
-    if role == "kt":
+    if role == "table-csv":
+        pieces.append(pd.DataFrame.from_records(_parse_table(df, path, cols, config, local.tolist())))
+    elif role == "kt":
         keep = (df[cols["tag"]] != "").to_numpy()
         add("t", keep, id=col(cols["id"], keep), note=[t.strip().lower() for t in col(cols["tag"], keep)])
     elif role == "kn":
@@ -657,9 +658,9 @@ def _parse_csv(role: str, df: pd.DataFrame, cols: dict, path: str, config: Prepa
         add("o", ~(q | a))
     pieces = [piece for piece in pieces if len(piece)]
     if not pieces:
-        return _as_frame([])
+        return pd.DataFrame()
     frame = pd.concat(pieces, ignore_index=True)
-    return _as_frame(frame.iloc[np.argsort(frame["local"].to_numpy(), kind="stable")])
+    return frame.iloc[np.argsort(frame["local"].to_numpy(), kind="stable")]
 
 
 def _records(kind: str, where: np.ndarray, **columns) -> pd.DataFrame:
@@ -670,10 +671,6 @@ def _records(kind: str, where: np.ndarray, **columns) -> pd.DataFrame:
     for name, value in columns.items():
         data[name] = value if isinstance(value, (list, np.ndarray)) else np.full(n, value, dtype=object)
     return pd.DataFrame(data)
-
-
-def _records_list(pieces: list[pd.DataFrame]) -> list[dict]:
-    return [rec for piece in pieces for rec in piece.to_dict("records")]
 
 
 def _as_frame(parsed) -> pd.DataFrame:
