@@ -69,9 +69,9 @@ def measure(cmd: list[str]) -> dict:
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err, env=env)
         root = psutil.Process(proc.pid)
         cpu: dict[int, float] = {}
-        peak = 0
+        peak, peak_by_role, role_peaks = 0, {}, {}
         while proc.poll() is None:
-            rss = 0
+            rss: dict[str, int] = {}
             try:
                 procs = [root] + root.children(recursive=True)
             except psutil.Error:
@@ -79,18 +79,32 @@ def measure(cmd: list[str]) -> dict:
             for p in procs:
                 try:
                     with p.oneshot():
-                        rss += p.memory_info().rss
+                        role = role_of(p, root)
+                        rss[role] = rss.get(role, 0) + p.memory_info().rss
                         t = p.cpu_times()
                         cpu[p.pid] = t.user + t.system + t.children_user + t.children_system
                 except psutil.Error:
                     pass
-            peak = max(peak, rss)
+            for role, value in rss.items():
+                role_peaks[role] = max(role_peaks.get(role, 0), value)
+            if sum(rss.values()) > peak:
+                peak, peak_by_role = sum(rss.values()), rss
             time.sleep(INTERVAL)
         seconds = time.perf_counter() - start
         err.seek(0)
         stderr = err.read().decode(errors="replace")
     return {"seconds": round(seconds, 1), "cpu_seconds": round(sum(cpu.values()), 1),
-            "peak_rss_mb": round(peak / MIB), "returncode": proc.returncode, "stderr_tail": stderr[-2000:]}
+            "peak_rss_mb": round(peak / MIB),
+            "at_peak_mb": {role: round(value / MIB) for role, value in sorted(peak_by_role.items())},
+            "peak_per_role_mb": {role: round(value / MIB) for role, value in sorted(role_peaks.items())},
+            "returncode": proc.returncode, "stderr_tail": stderr[-2000:]}
+
+
+def role_of(process: psutil.Process, root: psutil.Process) -> str:
+    """Which part of the run a process is: the CLI itself, the JVM, or a Python worker (Spark's or a pool's)."""
+    if process.pid == root.pid:
+        return "cli"
+    return "jvm" if process.name() == "java" else "python_workers"
 
 
 def prepare_cmd(questions: Path, out: Path, engine: str, master: str) -> list[str]:

@@ -11,7 +11,6 @@ replacing ``Questions`` in the file name, so prefixed names such as ``so_Questio
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from .base import (
     read_header,
     require_column,
 )
+from .tag_lookup import TagLookup
 
 
 def kaggle_files(path: Path) -> dict[str, Path | None]:
@@ -104,12 +104,10 @@ class KaggleSource(Source):
         for part in self.parts:
             yield from self._part_batches(part)
 
-    def _read_tags(self, part) -> tuple[dict[str, list[str]], int]:
-        import pyarrow.csv as pacsv  # noqa: F401  (csv_batches imports it; keeps the error path uniform)
-
+    def _read_tags(self, part) -> tuple[TagLookup, int]:
         tags_path: Path = part["tags"]
         header = read_header(tags_path, self.encoding_of(tags_path))
-        by_post: dict[str, list[str]] = defaultdict(list)
+        lookup = TagLookup()
         used = 0
         if part["post_tags"] is not None:
             id_col = require_column(tags_path, header, "Id", "Tags.csv needs the tag Id column.")
@@ -125,23 +123,20 @@ class KaggleSource(Source):
             tag_col = require_column(pt_path, pt_header, "TagId", "PostTags.csv needs PostId and TagId columns.")
             for df, _ in csv_batches(pt_path, [post_col, tag_col], encoding=self.encoding_of(pt_path), stats=self.stats,
                                      strict=self.config.strict, header=pt_header):
-                for post, tag_id in zip(df[post_col], df[tag_col]):
-                    if tag_id in names:
-                        by_post[post].append(names[tag_id].lower())
-            return by_post, used + pt_path.stat().st_size
+                named = df[tag_col].map(names)
+                known = named.notna()
+                lookup.add(df.loc[known, post_col].tolist(), _normalized(named[known]))
+            return lookup.freeze(), used + pt_path.stat().st_size
         id_col = require_column(tags_path, header, "Id", "Tags.csv needs columns Id,Tag (one row per question and tag).")
         tag_col = find_column(header, "Tag", "TagName")
         if tag_col is None:
             raise MissingColumnError(tags_path, "Tag", header, "Tags.csv needs columns Id,Tag (one row per question "
                                                                "and tag), or TagName with a PostTags.csv beside it.")
-        interned: dict[str, str] = {}  # one string object per distinct tag, not per row
         for df, n in csv_batches(tags_path, [id_col, tag_col], encoding=self.encoding_of(tags_path), stats=self.stats,
                                  strict=self.config.strict, header=header):
-            for post, tag in zip(df[id_col], df[tag_col]):
-                if tag:
-                    by_post[post].append(interned.setdefault(tag, tag.strip().lower()))
+            lookup.add(df[id_col].tolist(), _normalized(df[tag_col]))
             used = n
-        return by_post, used
+        return lookup.freeze(), used
 
     def _part_batches(self, part) -> Iterator[RawBatch]:
         tags, tag_bytes = self._read_tags(part)
@@ -170,7 +165,7 @@ class KaggleSource(Source):
             ids = df[id_col].tolist()
             self.stats.questions += len(ids)
             questions = questions_frame(ids, df[title_col].reset_index(drop=True),
-                                        df[body_col].reset_index(drop=True), [tags.get(i, []) for i in ids])
+                                        df[body_col].reset_index(drop=True), tags.tags_of(ids))
             yield RawBatch(questions=questions, answers=answers, bytes_read=n - done)
             done = n
         a_path = part["answers"]
@@ -205,6 +200,13 @@ def sniff_encoding(path: Path, probe: int = 1 << 22) -> str:
         if exc.start < len(head) - 4:  # not just a character cut at the probe's end
             return "latin-1"
     return "utf-8"
+
+
+def _normalized(tags) -> list[str]:
+    """Tag names as the rest of the pipeline has them: trimmed, lower case ("" for a missing one: skipped)."""
+    import pandas as pd
+
+    return pd.Series(tags, dtype=object).fillna("").str.strip().str.lower().tolist()
 
 
 def _scores(column) -> list[int]:
