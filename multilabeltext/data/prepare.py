@@ -52,6 +52,7 @@ from ..safefiles import sha256_file
 from . import dataset as ds
 from .cleaning import clean_texts
 from .readers import RawBatch, open_source
+from .seen_keys import SeenKeys
 from .split import iterative_split, normalize_split_names
 from .tags import count_tags, filter_tags, select_tags
 from .transforms import build_texts, question_keys
@@ -248,7 +249,7 @@ def _stage_clean(source, config: PrepareConfig, buckets: _Buckets, jobs: int, to
                  counts: Counter, leaks: _Leaks | None = None) -> Counter:
     """Step 1: stream, clean, de-duplicate, count tags, spill to buckets."""
     source_name = str(source.paths[0])
-    seen: set[int] = set()
+    seen = SeenKeys()  # the questions' keys (de-duplication)
     tag_counts: Counter = Counter()
     rows = {"questions": 0, "answers": 0}
     waiting: deque[RawBatch] = deque()  # raw batches whose texts are being cleaned, in order
@@ -276,14 +277,9 @@ def _stage_clean(source, config: PrepareConfig, buckets: _Buckets, jobs: int, to
                     q = q[leaks.add(q, config, source_name)]
                 elif config.dedupe:
                     keep = np.ones(len(q), dtype=bool)
-                    blank = _blank_questions(q, config.fields)  # counted as empty text later, not as duplicates
-                    for i, key in enumerate(question_keys(q, config.fields)):
-                        if blank[i]:
-                            continue
-                        if key in seen:
-                            keep[i] = False
-                        else:
-                            seen.add(key)
+                    text = ~_blank_questions(q, config.fields)  # a blank one: counted as empty text later
+                    keys = np.fromiter(question_keys(q, config.fields), dtype=np.int64, count=len(q))
+                    keep[text] = seen.add_new(keys[text])
                     counts["duplicates"] += int((~keep).sum())
                     q = q[keep]
                 tag_counts += count_tags(q["tags"])

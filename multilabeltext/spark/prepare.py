@@ -40,6 +40,9 @@ from ..progress import status
 from ..safefiles import sha256_file
 from .readers import SparkSource, display_name, is_uri, plan_source, read_parsed
 
+# a join side keyed by question (the Kaggle tags, the answers' parents) is broadcast up to this many questions
+# (~100 MB on the executors; Spark's own broadcast threshold cannot see these sides' sizes in time)
+BROADCAST_MAX_QUESTIONS = 1_000_000
 WRITE_BATCH_ROWS = 16_384  # rows per batch when the driver copies Spark's part files into the split files
 
 
@@ -99,7 +102,6 @@ def _run(spark, source: SparkSource, config: PrepareConfig, tmp: Path):
 
     counts: Counter = Counter()
     parsed = read_parsed(spark, source, config).persist(StorageLevel.DISK_ONLY)
-    small: list = []  # the join sides computed ahead (_materialized), unpersisted at the end
     try:
         status(f"Reading {source.format_name} on Spark ({spark.sparkContext.defaultParallelism} cores)")
         # one job: a count per kind, and the partitions' summary rows (kind "p", one per partition) as they are
@@ -111,27 +113,26 @@ def _run(spark, source: SparkSource, config: PrepareConfig, tmp: Path):
         by_kind = {r["kind"]: r["count"] for r in summary if r["kind"] != "p"}
         offsets = _offsets(parts)
         _check_read(source, config, parsed, by_kind, parts, offsets, counts)
-        questions, answers = _questions_answers(spark, parsed, source, config, offsets, small)
-        return _rest(spark, source, config, questions, answers, counts, tmp, len(parts), small)
+        broadcast = by_kind.get("q", 0) <= BROADCAST_MAX_QUESTIONS
+        questions, answers = _questions_answers(spark, parsed, source, config, offsets, broadcast)
+        return _rest(spark, source, config, questions, answers, counts, tmp, len(parts), broadcast)
     finally:
-        for frame in [parsed, *small]:
-            frame.unpersist()
+        parsed.unpersist()
 
 
-def _materialized(frame, small: list):
-    """``frame`` (a small join side) computed now and kept on disk, so the planner knows its real size.
+def _small_side(frame, broadcast: bool):
+    """``frame``, a join side that grows with the questions (their tags, their ids), broadcast when ``broadcast``.
 
-    Under ``spark.sql.autoBroadcastJoinThreshold`` it is then broadcast, and the other side of the join (question
-    or answer texts) is not shuffled. Adaptive execution cannot do this by itself: it plans both sides' shuffles
-    at once and only turns the join into a broadcast once they are written (at scale 1 the answers' 780 MB and
-    the questions' 366 MB). A side over the threshold (a cluster's full dump) is joined by sort-merge as before.
+    Broadcast, the other side (question or answer texts) is joined where it was read instead of being shuffled:
+    at scale 1 the questions' raw bodies (366 MB) and the answers (780 MB). Adaptive execution cannot decide
+    this by itself: it plans both sides' shuffles at once and only turns the join into a broadcast once both
+    are written. ``broadcast`` is decided from the question count (:data:`BROADCAST_MAX_QUESTIONS`), so a
+    broadcast side stays under ~100 MB at any input size: past it (a cluster's full dump) the join is a
+    sort-merge one, and the peak memory does not grow with the input.
     """
-    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
 
-    frame = frame.persist(StorageLevel.DISK_ONLY)
-    frame.count()
-    small.append(frame)
-    return frame
+    return F.broadcast(frame) if broadcast else frame
 
 
 def _offsets(parts) -> dict:
@@ -203,7 +204,7 @@ def _check_read(source, config, parsed, by_kind, parts, offsets, counts) -> None
                                 fix="check the file and --format (Posts files need PostTypeId=1 rows).")
 
 
-def _questions_answers(spark, parsed, source: SparkSource, config: PrepareConfig, offsets, small: list):
+def _questions_answers(spark, parsed, source: SparkSource, config: PrepareConfig, offsets, broadcast: bool):
     """Questions (id, title, body, tags, split, row) and answers (parent_id, body, score, pid, local)."""
     from pyspark.sql import functions as F
 
@@ -220,7 +221,7 @@ def _questions_answers(spark, parsed, source: SparkSource, config: PrepareConfig
         else:
             q = q.withColumn("id", F.coalesce(F.col("id"), fallback))
     if source.format_name == "kaggle":
-        q = _kaggle_tags(parsed, q, small)
+        q = _kaggle_tags(parsed, q, broadcast)
     q = q.select("id", "title", "body", "tags", "split", "row")
     answers = None
     if "answers" in config.fields and config.max_answers != 0:
@@ -245,7 +246,7 @@ def _fasttext_ids(parsed, source, q, offsets, fallback):
     return q.withColumn("id", F.coalesce(ext, fallback)).drop("_line", "_of", "_idline", "_ext")
 
 
-def _kaggle_tags(parsed, q, small: list):
+def _kaggle_tags(parsed, q, broadcast: bool):
     """Tags.csv (or Tags.csv + PostTags.csv) rows grouped per question, in file order (a join by Id)."""
     from pyspark.sql import functions as F
 
@@ -256,12 +257,12 @@ def _kaggle_tags(parsed, q, small: list):
                                                                            F.lower("name").alias("tag"))
     tags = t.unionByName(named).groupBy("id").agg(
         F.transform(F.array_sort(F.collect_list(F.struct("pid", "local", "tag"))), lambda s: s["tag"]).alias("_tags"))
-    q = q.drop("tags").join(_materialized(tags, small), "id", "left")
+    q = q.drop("tags").join(_small_side(tags, broadcast), "id", "left")
     return q.withColumn("tags", F.coalesce(F.col("_tags"), F.array().cast("array<string>"))).drop("_tags")
 
 
 def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers, counts: Counter, tmp: Path,
-          read_partitions: int, small: list):
+          read_partitions: int, broadcast: bool):
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -321,7 +322,7 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
     # gets its answers and a text; the others have text and no kept tag: counted, never built
     q = q.withColumn("_wanted", (F.arrays_overlap("tags", F.array(*[F.lit(t) for t in kept_labels]))
                                  | F.col("_blank")) & ~F.col("_leak"))
-    joined = _join_answers(q, answers, config, html, drop_code, counts, cores, read_partitions, small).drop(
+    joined = _join_answers(q, answers, config, html, drop_code, counts, cores, read_partitions, broadcast).drop(
         "_blank", "_leak", "_wanted")
     keep, seed = frozenset(kept_labels), config.seed
 
@@ -386,7 +387,7 @@ def _spread(frame, cores: int, partitions: int):
 
 
 def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool, counts: Counter, cores: int,
-                  read_partitions: int, small: list):
+                  read_partitions: int, broadcast: bool):
     """The ``_wanted`` questions with an ``_answers`` column: their answers' cleaned bodies, best score first,
     joined by spaces.
 
@@ -408,7 +409,7 @@ def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool
 
     parents = q.select(F.col("id").alias("parent_id"), "_wanted").groupBy("parent_id") \
         .agg(F.max("_wanted").alias("_wanted"))
-    a = answers.join(_materialized(parents, small), "parent_id", "left") \
+    a = answers.join(_small_side(parents, broadcast), "parent_id", "left") \
         .filter(F.col("_wanted").isNull() | F.col("_wanted"))
     a = a.withColumn("_has", F.when(F.col("_wanted"), F.lit(True))).drop("_wanted")
     # a sort-merge join leaves at least one partition per core; a broadcast join (small parents) those read

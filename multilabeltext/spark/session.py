@@ -40,9 +40,6 @@ LOCAL_DEFAULTS = {
     # a join side up to 64 MB (the Kaggle tags grouped per question, the questions' ids the answers are joined
     # to) is broadcast: the other side (the questions' or answers' texts) is then not shuffled before cleaning
     "spark.sql.adaptive.autoBroadcastJoinThreshold": "64m",
-    # the same when a query is planned: prepare computes those join sides first (prepare._materialized), so
-    # their real size is known then and the texts on the other side are never shuffled (Spark's default: 10m)
-    "spark.sql.autoBroadcastJoinThreshold": "64m",
 }
 # set for local masters from the number of cores (``local[N]``; ``local[*]``: this machine's)
 LOCAL_MIN_PARTITIONS_PER_CORE = 4

@@ -127,9 +127,16 @@ def test_the_split_does_not_depend_on_partitioning(spark, tmp_path):  # noqa: F8
     assert read_manifest_json(many)["labels"] == read_manifest_json(default)["labels"]
 
 
-def test_kaggle_triple_latin1_with_answers_agrees(spark, tmp_path):  # noqa: F811
-    """The benchmark's format: ISO-8859-1 Questions/Answers/Tags.csv, multi-line quoted HTML bodies."""
+@pytest.mark.parametrize("joins", ["broadcast", "sort-merge"])
+def test_kaggle_triple_latin1_with_answers_agrees(spark, tmp_path, monkeypatch, joins):  # noqa: F811
+    """The benchmark's format: ISO-8859-1 Questions/Answers/Tags.csv, multi-line quoted HTML bodies; the tags
+    and the answers' parents joined by broadcast (a dump of up to a million questions) or by sort-merge."""
     import csv
+
+    import multilabeltext.spark.prepare as spark_prepare
+
+    if joins == "sort-merge":
+        monkeypatch.setattr(spark_prepare, "BROADCAST_MAX_QUESTIONS", 0)
 
     dump = tmp_path / "dump"
     dump.mkdir()
