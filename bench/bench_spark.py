@@ -6,9 +6,10 @@ For each ``--scale`` (1 = the real dump's 607,282 questions, ~2 GB; 4 = ~8 GB), 
         --force --quiet [--engine spark --spark-master local[2]]
 
 Measured per run: wall clock, CPU time and peak memory of the whole process tree (the CLI, the JVM and its
-Python workers: RSS summed every 0.1 s; CPU summed over every process seen). Spark's start-up (a session
-started and stopped, nothing else) is measured on its own and reported separately. From the Spark run's CPU
-time per input byte, an estimate of the full Stack Overflow dump (24M questions, 35M answers, ~100 GB of
+Python workers: RSS summed every 0.1 s; CPU summed over every process seen); the peak is also broken down by role
+(``at_peak_mb``: the CLI, the JVM, the Python workers at the moment of the peak; ``peak_per_role_mb``: each one's
+own peak). Spark's start-up (a session started and stopped, nothing else) is measured on its own and reported
+separately. From the Spark run's CPU time per input byte, an estimate of the full Stack Overflow dump (24M questions, 35M answers, ~100 GB of
 Posts.xml) on 8, 32 and 128 executor cores, with its assumptions, goes into the JSON too.
 
 The machine is shared: the load average before each run is recorded with its figures.
