@@ -18,7 +18,7 @@ def lookup_of(pairs, batch=3):
 def reference(pairs, ids):
     by_post = {}
     for post, tag in pairs:
-        if tag:
+        if tag is not None:
             by_post.setdefault(post, []).append(tag)
     return [by_post.get(i, []) for i in ids]
 
@@ -26,7 +26,7 @@ def reference(pairs, ids):
 @pytest.mark.parametrize("id_style", ["ints", "strings", "mixed"])
 def test_matches_a_dict_of_lists(id_style):
     rng = random.Random(id_style)
-    names = [f"tag{i}" for i in range(40)] + [""]
+    names = [f"tag{i}" for i in range(40)] + ["", None]  # "" is a tag (a blank cell); None is none
 
     def post_id(i):
         if id_style == "strings" or (id_style == "mixed" and i % 7 == 0):
@@ -37,7 +37,7 @@ def test_matches_a_dict_of_lists(id_style):
     queries = [post_id(i) for i in range(600)] + ["007", " 7", "", "-1", "x"]
     lookup = lookup_of(pairs, batch=257)
     assert lookup.tags_of(queries) == reference(pairs, queries)
-    assert len(lookup) == len({p for p, t in pairs if t})
+    assert len(lookup) == len({p for p, t in pairs if t is not None})
 
 
 def test_integer_ids_only_match_their_plain_spelling():

@@ -123,9 +123,9 @@ class KaggleSource(Source):
             tag_col = require_column(pt_path, pt_header, "TagId", "PostTags.csv needs PostId and TagId columns.")
             for df, _ in csv_batches(pt_path, [post_col, tag_col], encoding=self.encoding_of(pt_path), stats=self.stats,
                                      strict=self.config.strict, header=pt_header):
-                named = df[tag_col].map(names)
+                named = df[tag_col].map(names)  # NaN: a tag id Tags.csv does not name, skipped
                 known = named.notna()
-                lookup.add(df.loc[known, post_col].tolist(), _normalized(named[known]))
+                lookup.add(df.loc[known, post_col].tolist(), named[known].str.lower().tolist())
             return lookup.freeze(), used + pt_path.stat().st_size
         id_col = require_column(tags_path, header, "Id", "Tags.csv needs columns Id,Tag (one row per question and tag).")
         tag_col = find_column(header, "Tag", "TagName")
@@ -134,7 +134,8 @@ class KaggleSource(Source):
                                                                "and tag), or TagName with a PostTags.csv beside it.")
         for df, n in csv_batches(tags_path, [id_col, tag_col], encoding=self.encoding_of(tags_path), stats=self.stats,
                                  strict=self.config.strict, header=header):
-            lookup.add(df[id_col].tolist(), _normalized(df[tag_col]))
+            given = df[tag_col].fillna("") != ""  # an empty Tag cell is no tag (a blank one is the tag "")
+            lookup.add(df.loc[given, id_col].tolist(), df.loc[given, tag_col].str.strip().str.lower().tolist())
             used = n
         return lookup.freeze(), used
 
@@ -200,13 +201,6 @@ def sniff_encoding(path: Path, probe: int = 1 << 22) -> str:
         if exc.start < len(head) - 4:  # not just a character cut at the probe's end
             return "latin-1"
     return "utf-8"
-
-
-def _normalized(tags) -> list[str]:
-    """Tag names as the rest of the pipeline has them: trimmed, lower case ("" for a missing one: skipped)."""
-    import pandas as pd
-
-    return pd.Series(tags, dtype=object).fillna("").str.strip().str.lower().tolist()
 
 
 def _scores(column) -> list[int]:

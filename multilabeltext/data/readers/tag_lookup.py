@@ -28,11 +28,12 @@ class TagLookup:
         self._ids: list[pa.Array] = []
         self._tags: list[pa.Array] = []
         self._index: pd.Index | None = None
+        self._int_keys = False
 
     def add(self, post_ids: Sequence[str], tags: Sequence[str]) -> None:
-        """Record one batch of (post id, tag) pairs; empty tags are skipped."""
+        """Record one batch of (post id, tag) pairs; a missing tag (``None``) is skipped."""
         ids, names = pa.array(post_ids, pa.string()), pa.array(tags, pa.string())
-        keep = pc.fill_null(pc.not_equal(names, ""), False)
+        keep = pc.is_valid(names)
         self._ids.append(ids.filter(keep))
         self._tags.append(names.filter(keep))
 
