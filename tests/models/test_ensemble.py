@@ -136,4 +136,5 @@ def test_the_default_ensemble_has_a_narrower_mlp_than_the_mlp_model():
     members = EnsembleModel()._members()
     assert [m.name for m in members] == ["linear", "mlp", "lstm"]
     assert members[1].config.hidden == 128
+    assert members[2].config.teacher == "none" and get_model("lstm").config.teacher == "linear"
     assert get_model("mlp").config.hidden == 512

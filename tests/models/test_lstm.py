@@ -31,7 +31,7 @@ Y = np.array([[1, 0, 0]] * 5 + [[0, 1, 0]] * 5 + [[0, 0, 1]] * 5
              + [[1, 1, 0], [0, 1, 1], [1, 0, 1], [1, 1, 1], [1, 1, 0]], dtype=np.float32)
 # small and fast: a few hundred steps on 20 texts
 TINY = dict(units=16, embedding_dim=16, min_count=1, epochs=40, batch_size=5, learning_rate=0.02, dropout=0.0,
-            seed=7)
+            seed=7, teacher="none")  # the default teacher has tests of its own
 
 
 @pytest.fixture(autouse=True)
@@ -317,9 +317,24 @@ def test_a_teacher_trained_lstm_learns_and_survives_save_and_load(tmp_path):
     assert reloaded.config.teacher == "linear" and reloaded.teacher_ == model.teacher_
     assert json.loads((tmp_path / "taught" / "lstm.json").read_text())["teacher"]["cross_fit"] == 5
     np.testing.assert_allclose(reloaded.predict_proba(TEXTS), proba, atol=1e-6)
-    assert LstmModel(**dict(TINY, epochs=1)).fit(TEXTS, Y, labels=LABELS).teacher_ is None
-    with pytest.raises(ConfigError, match="at least 4"):
-        LstmModel(**dict(TINY, teacher="linear")).fit(TEXTS[:3], Y[:3], labels=LABELS)
+    assert LstmModel(**dict(TINY, epochs=1, teacher="none")).fit(TEXTS, Y, labels=LABELS).teacher_ is None
+
+
+def test_the_teacher_is_the_default_and_skipped_for_too_few_texts(capsys):
+    from multilabeltext.config import TokenizerConfig
+    from multilabeltext.models.lstm import teacher_scores
+
+    from multilabeltext.progress import set_quiet
+
+    assert (LstmConfig().teacher, LstmConfig().teacher_mix) == ("linear", 0.25)
+    set_quiet(False)
+    settings = {k: v for k, v in TINY.items() if k not in ("teacher", "teacher_mix")}
+    model = LstmModel(**dict(settings, epochs=1)).fit(TEXTS[:3], Y[:3], labels=LABELS)
+    assert model.teacher_ is None and model.config.teacher == "linear"
+    assert "teacher skipped: 3 training text(s) are too few" in capsys.readouterr().err
+    assert LstmModel(**dict(settings, epochs=1)).fit(TEXTS[:4], Y[:4], labels=LABELS).teacher_["cross_fit"] == 2
+    with pytest.raises(ConfigError, match="at least 4"):  # the function itself refuses what fit skips
+        teacher_scores(TEXTS[:3], Y[:3], LABELS, TokenizerConfig())
 
 
 def test_vectors_initialise_a_trainable_embedding():
