@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +73,10 @@ def _prepare_spark(inputs, out, config: PrepareConfig, force: bool, master, spar
     if config.split == "column" and source.format_name != "table":
         raise ConfigError(f"--split column needs a table input with a split column; {source.format_name} "
                           "sources carry no split.", fix="use --split iterative.")
-    with atomic_directory(out, force=force) as tmp:
+    with atomic_directory(out, force=force) as tmp, ThreadPoolExecutor(1) as hasher:
+        # the inputs' SHA-256 while Spark works, as the embedded engine does (2 GB: ~2 s the driver would wait)
+        source_hashes = {plan.path: hasher.submit(sha256_file, plan.path) for plan in source.plans
+                         if not is_uri(plan.path)}
         status("Starting Spark")
         spark = get_session(master, spark_conf)
         try:
@@ -90,7 +94,7 @@ def _prepare_spark(inputs, out, config: PrepareConfig, force: bool, master, spar
 
             _write_tutorial_artifacts(tmp, kept_labels, config, jobs=1)
         write_json(tmp / ds.LABELS, kept_labels)
-        manifest = _manifest(source, config, counts, label_table, files, tmp, kept_labels, spark)
+        manifest = _manifest(source, config, counts, label_table, files, tmp, kept_labels, spark, source_hashes)
         write_json(tmp / ds.MANIFEST, manifest)
         shutil.rmtree(tmp / "_spark", ignore_errors=True)
     return PrepareResult(out=Path(out), manifest=manifest, counts=manifest["counts"], labels=kept_labels)
@@ -659,7 +663,7 @@ def _write(kept, tmp: Path) -> dict:
 
 
 def _manifest(source: SparkSource, config: PrepareConfig, counts: Counter, label_table, files, tmp: Path,
-              labels: list[str], spark) -> dict:
+              labels: list[str], spark, source_hashes: dict) -> dict:
     from ..data.prepare import _hash_extra_files, _manifest_head
 
     split_rows = {s: files[f"{s}.parquet"]["rows"] for s in SPLITS}
@@ -668,7 +672,7 @@ def _manifest(source: SparkSource, config: PrepareConfig, counts: Counter, label
     for plan in source.plans:
         entry = {"path": plan.path}
         if not is_uri(plan.path):
-            entry.update(bytes=Path(plan.path).stat().st_size, sha256=sha256_file(plan.path))
+            entry.update(bytes=Path(plan.path).stat().st_size, sha256=source_hashes[plan.path].result())
         described.append(entry)
     return {
         **_manifest_head(),
