@@ -323,7 +323,6 @@ def test_a_teacher_trained_lstm_learns_and_survives_save_and_load(tmp_path):
 def test_the_teacher_is_the_default_and_skipped_for_too_few_texts(capsys):
     from multilabeltext.config import TokenizerConfig
     from multilabeltext.models.lstm import teacher_scores
-
     from multilabeltext.progress import set_quiet
 
     assert (LstmConfig().teacher, LstmConfig().teacher_mix) == ("linear", 0.25)
