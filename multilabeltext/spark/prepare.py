@@ -110,9 +110,11 @@ def _run(spark, source: SparkSource, config: PrepareConfig, tmp: Path):
         status(f"Reading {source.format_name} on Spark ({spark.sparkContext.defaultParallelism} cores)")
         # one job: a count per kind, and the partitions' summary rows (kind "p", one per partition) as they are
         is_p = F.col("kind") == "p"
+        # numbers only (max: one row per group that is read), so Spark aggregates by hashing: a string (first of
+        # the note) made it sort the 3.5M records of the Kaggle dump first
         summary = parsed.groupBy("kind", F.when(is_p, F.col("pid")).alias("_pid")).agg(
-            F.count("*").alias("count"), *[F.first(c).alias(c) for c in ("pid", "file", "local", "qlocal", "score",
-                                                                         "note")]).collect()
+            F.count("*").alias("count"), *[F.max(c).alias(c) for c in ("pid", "file", "local", "qlocal", "score")]
+        ).collect()
         parts = sorted((r for r in summary if r["kind"] == "p"), key=lambda r: r["pid"])
         by_kind = {r["kind"]: r["count"] for r in summary if r["kind"] != "p"}
         offsets = _offsets(parts)
@@ -225,7 +227,7 @@ def _questions_answers(spark, parsed, source: SparkSource, config: PrepareConfig
         else:
             q = q.withColumn("id", F.coalesce(F.col("id"), fallback))
     if source.format_name == "kaggle":
-        q = _kaggle_tags(parsed, q, broadcast)
+        q = _kaggle_tags(parsed, q, broadcast, post_tags=any(p.role == "kr" for p in source.plans))
     q = q.select("id", "title", "body", "tags", "split", "row")
     answers = None
     if "answers" in config.fields and config.max_answers != 0:
@@ -250,16 +252,19 @@ def _fasttext_ids(parsed, source, q, offsets, fallback):
     return q.withColumn("id", F.coalesce(ext, fallback)).drop("_line", "_of", "_idline", "_ext")
 
 
-def _kaggle_tags(parsed, q, broadcast: bool):
-    """Tags.csv (or Tags.csv + PostTags.csv) rows grouped per question, in file order (a join by Id)."""
+def _kaggle_tags(parsed, q, broadcast: bool, post_tags: bool):
+    """Tags.csv (or, with ``post_tags``, Tags.csv + PostTags.csv) rows grouped per question, in file order (a join
+    by Id). Only the layout given is planned: each branch is one more scan of the parsed records."""
     from pyspark.sql import functions as F
 
-    t = parsed.filter(F.col("kind") == "t").select("id", "pid", "local", F.col("note").alias("tag"))
-    names = parsed.filter(F.col("kind") == "n").select(F.col("id").alias("tag_id"), F.col("note").alias("name"))
-    links = parsed.filter(F.col("kind") == "r").select("id", "pid", "local", F.col("parent_id").alias("tag_id"))
-    named = links.join(names.dropDuplicates(["tag_id"]), "tag_id").select("id", "pid", "local",
-                                                                           F.lower("name").alias("tag"))
-    tags = t.unionByName(named).groupBy("id").agg(
+    if post_tags:
+        names = parsed.filter(F.col("kind") == "n").select(F.col("id").alias("tag_id"), F.col("note").alias("name"))
+        links = parsed.filter(F.col("kind") == "r").select("id", "pid", "local", F.col("parent_id").alias("tag_id"))
+        t = links.join(names.dropDuplicates(["tag_id"]), "tag_id").select("id", "pid", "local",
+                                                                          F.lower("name").alias("tag"))
+    else:
+        t = parsed.filter(F.col("kind") == "t").select("id", "pid", "local", F.col("note").alias("tag"))
+    tags = t.groupBy("id").agg(
         F.transform(F.array_sort(F.collect_list(F.struct("pid", "local", "tag"))), lambda s: s["tag"]).alias("_tags"))
     q = q.drop("tags").join(_small_side(tags, broadcast), "id", "left")
     return q.withColumn("tags", F.coalesce(F.col("_tags"), F.array().cast("array<string>"))).drop("_tags")
