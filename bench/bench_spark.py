@@ -83,7 +83,9 @@ def measure(cmd: list[str]) -> dict:
                         role = role_of(p, root)
                         rss[role] = rss.get(role, 0) + p.memory_info().rss
                         t = p.cpu_times()
-                        cpu[p.pid] = t.user + t.system + t.children_user + t.children_system
+                        # a process's own time only: a reaped child's time also lands in its parent's
+                        # children_* fields, and the child was sampled while it ran (counted twice before)
+                        cpu[p.pid] = t.user + t.system
                 except psutil.Error:
                     pass
             for role, value in rss.items():
