@@ -84,8 +84,6 @@ WORK = Path(os.environ.get("MULTILABELTEXT_WORK", "models/tutorial"))
 EPOCHS = int(os.environ.get("MULTILABELTEXT_EPOCHS", "0")) or None  # None: the lstm's default cap (early stopping)"""),
     ("code", """import time
 
-import pandas as pd
-
 import multilabeltext as mlt
 
 STARTED = time.perf_counter()
