@@ -107,7 +107,7 @@ def spark_prepare(*args):
 def test_small_ranges_give_the_same_dataset_byte_for_byte(spark, tmp_path, monkeypatch):  # noqa: F811
     default = tmp_path / "default"
     assert spark_prepare(HISTORY_CSV, "--out", default, "--top-n", "10").exit_code == 0
-    monkeypatch.setattr(csv_ranges, "RANGE_BYTES", 4096)  # the 0.2 MB export in ~50 tasks
+    monkeypatch.setattr(csv_ranges, "RANGE_BYTES", 128 << 10)  # the 3.4 MB export in ~27 tasks (4 KB: 840, 155 s)
     many = tmp_path / "many"
     result = spark_prepare(HISTORY_CSV, "--out", many, "--top-n", "10")
     assert result.exit_code == 0, describe(result)
@@ -123,7 +123,7 @@ def test_skipped_rows_named_like_the_embedded_engine(spark, tmp_path, monkeypatc
     bad = tmp_path / "Posts.csv"
     broken = ",".join(["99999"] * (len(header) + 2)) + "\n"  # two fields too many, outside any quotes
     bad.write_text("".join(lines[:40]) + broken + "".join(lines[40:]), encoding="utf-8")
-    monkeypatch.setattr(csv_ranges, "RANGE_BYTES", 8192)
+    monkeypatch.setattr(csv_ranges, "RANGE_BYTES", 16 << 10)  # the broken row (at 31.7 KB) in the second range
     embedded = prepare_ok([bad], tmp_path / "e", "--top-n", "10")
     on_spark = tmp_path / "s"
     result = spark_prepare(bad, "--out", on_spark, "--top-n", "10")
