@@ -24,8 +24,8 @@ that `predict`, `evaluate` and later `report`, `dashboard` and `serve` read.
 [bold]Models[/bold]: [cyan]linear[/cyan] (TF-IDF word+char n-grams, linear SVM: fast and strong; calibrated and \
 thresholded on 5-fold held-out scores of every train and validation row, --param cross_fit=0 to use validation \
 only), [cyan]mlp[/cyan] (the same n-grams through one hidden layer, Keras), \
-[cyan]lstm[/cyan] (the 2018 tutorial's Keras LSTM, improved, and taught by a cross-fitted linear model, --param teacher=none to \
-train on the labels alone; pass --vectors from `multilabeltext word2vec`), \
+[cyan]lstm[/cyan] (the 2018 tutorial's Keras LSTM, improved, and taught by a cross-fitted linear model, \
+--param teacher=none to train on the labels alone; pass --vectors from `multilabeltext word2vec`), \
 [cyan]ensemble[/cyan] (linear + mlp + lstm, weights tuned on validation; pass --vectors).
 
 [bold]Examples[/bold]
