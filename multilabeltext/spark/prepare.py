@@ -2,14 +2,14 @@
 
 The flow (each Python step an embedded pure batch function run through ``mapInPandas``):
 
-1. read and parse every file (:mod:`.readers`); count questions, answers, other posts, malformed rows;
-   number questions in source order from each partition's counts (``row``, as the embedded engine does);
-2. clean titles and bodies (``transforms.clean_questions``) and answers (``transforms.clean_answers``),
-   spread over all cores; drop identical questions (a window over ``transforms.question_key_texts``,
-   the first in source order stays); count tags (a group-by) and choose them (``tags.select_tags``);
+1. read and parse every file (:mod:`.readers`), cleaning the questions' titles and bodies as they are parsed
+   (``transforms.clean_questions``); count questions, answers, other posts, malformed rows; number questions
+   in source order from each partition's counts (``row``, as the embedded engine does);
+2. drop identical questions (a window over the hash of ``transforms.question_key_texts``, the first in source
+   order stays); count tags (a group-by) and choose them (``tags.select_tags``);
 3. join answers to their question by ``ParentId`` (a shuffle; best score first, then source order;
-   ``--max-answers``), build texts (``transforms.build_texts``), restrict tags (``tags.filter_tags``),
-   drop rows left empty or untagged;
+   ``--max-answers``), clean those answers (``transforms.clean_answers``), build texts
+   (``transforms.build_texts``), restrict tags (``tags.filter_tags``), drop rows left empty or untagged;
 4. split by a hash of the id with the seed, then repair the rare tags (:mod:`.split`);
 5. Spark writes each split as part files into a temporary sibling of ``--out``; the driver joins them
    into ``train/validation/test.parquet`` (the embedded layout and schema), writes ``labels.json`` and
@@ -228,7 +228,7 @@ def _questions_answers(spark, parsed, source: SparkSource, config: PrepareConfig
             q = q.withColumn("id", F.coalesce(F.col("id"), fallback))
     if source.format_name == "kaggle":
         q = _kaggle_tags(parsed, q, broadcast, post_tags=any(p.role == "kr" for p in source.plans))
-    q = q.select("id", "title", "body", "tags", "split", "row")
+    q = q.select("id", "title", "body", "tags", "split", "row", "dkey")
     answers = None
     if "answers" in config.fields and config.max_answers != 0:
         answers = parsed.filter((F.col("kind") == "a") & F.col("parent_id").isNotNull()) \
@@ -261,11 +261,11 @@ def _kaggle_tags(parsed, q, broadcast: bool, post_tags: bool):
         names = parsed.filter(F.col("kind") == "n").select(F.col("id").alias("tag_id"), F.col("note").alias("name"))
         links = parsed.filter(F.col("kind") == "r").select("id", "pid", "local", F.col("parent_id").alias("tag_id"))
         t = links.join(names.dropDuplicates(["tag_id"]), "tag_id").select("id", "pid", "local",
-                                                                          F.lower("name").alias("tag"))
+                                                                          F.array(F.lower("name")).alias("tags"))
     else:
-        t = parsed.filter(F.col("kind") == "t").select("id", "pid", "local", F.col("note").alias("tag"))
-    tags = t.groupBy("id").agg(
-        F.transform(F.array_sort(F.collect_list(F.struct("pid", "local", "tag"))), lambda s: s["tag"]).alias("_tags"))
+        t = parsed.filter(F.col("kind") == "t").select("id", "pid", "local", "tags")
+    tags = t.groupBy("id").agg(F.flatten(F.transform(F.array_sort(F.collect_list(F.struct("pid", "local", "tags"))),
+                                                     lambda s: s["tags"])).alias("_tags"))
     q = q.drop("tags").join(_small_side(tags, broadcast), "id", "left")
     return q.withColumn("tags", F.coalesce(F.col("_tags"), F.array().cast("array<string>"))).drop("_tags")
 
@@ -280,24 +280,9 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
     cores = spark.sparkContext.defaultParallelism
     html, drop_code, fields = source.html, config.drop_code, tuple(config.fields)
 
-    def clean_q(batches):
-        import pandas as pd
-
-        from ..data.prepare import _blank_questions
-        from ..data.transforms import clean_questions, question_key_texts, stable_hashes
-
-        for df in batches:
-            df = clean_questions(df, html=html, drop_code=drop_code)
-            df["dkey"] = pd.array(stable_hashes(question_key_texts(df, fields)), dtype="Int64")
-            df.loc[_blank_questions(df, fields), "dkey"] = pd.NA  # blank: counted as empty text, never a duplicate
-            yield df
-
-    q_schema = "id string, title string, body string, tags array<string>, split string, row long, dkey long"
     if config.split == "column":
         questions = _split_names(questions, source, config)
-    # the partitions read (one summary row each), or those of a join (the Kaggle tags, a fastText .id file):
-    # a sort-merge join leaves at least one per core, a broadcast join those read
-    q = _spread(questions, cores, read_partitions).mapInPandas(clean_q, q_schema).persist(StorageLevel.DISK_ONLY)
+    q = questions.persist(StorageLevel.DISK_ONLY)  # cleaned as they were read (``readers._cleaned``)
     q = _dedupe(q, config)
     status("Cleaning, de-duplicating, counting tags")
     # one job for the duplicates, the leaks and the tag counts: each question counts once with a null tag
