@@ -127,16 +127,20 @@ def test_the_split_does_not_depend_on_partitioning(spark, tmp_path):  # noqa: F8
     assert read_manifest_json(many)["labels"] == read_manifest_json(default)["labels"]
 
 
-@pytest.mark.parametrize("joins", ["broadcast", "sort-merge"])
+@pytest.mark.parametrize("joins", ["broadcast", "sort-merge", "small-ranges"])
 def test_kaggle_triple_latin1_with_answers_agrees(spark, tmp_path, monkeypatch, joins):  # noqa: F811
     """The benchmark's format: ISO-8859-1 Questions/Answers/Tags.csv, multi-line quoted HTML bodies; the tags
-    and the answers' parents joined by broadcast (a dump of up to a million questions) or by sort-merge."""
+    and the answers' parents joined by broadcast (a dump of up to a million questions) or by sort-merge; with
+    small ranges, a question's run of Tags.csv rows is cut between tasks (128-byte ranges of ~10 rows)."""
     import csv
 
     import multilabeltext.spark.prepare as spark_prepare
+    from multilabeltext.spark import csv_ranges
 
     if joins == "sort-merge":
         monkeypatch.setattr(spark_prepare, "BROADCAST_MAX_QUESTIONS", 0)
+    if joins == "small-ranges":
+        monkeypatch.setattr(csv_ranges, "RANGE_BYTES", 2048)  # Tags.csv (a sixteenth): 128 bytes a range
 
     dump = tmp_path / "dump"
     dump.mkdir()
@@ -158,6 +162,8 @@ def test_kaggle_triple_latin1_with_answers_agrees(spark, tmp_path, monkeypatch, 
             tw.writerow([i, tags[i % 5]])
             if i % 7 == 0:
                 tw.writerow([i, tags[(i + 1) % 5]])
+            if i % 2 == 0:  # a second or third kept tag: their order in the file must survive the runs' join
+                tw.writerow([i, tags[(i + 3) % 5]])
         aw.writerow([9999, "NA", "2016-01-02T00:00:00Z", 5000, 1, "<p>an orphan</p>"])
         # no kept tag and no text of its own: its answers decide "no kept tag" (embedded) over "empty text"
         qw.writerow([200, "NA", "2016-01-01T00:00:00Z", 1, "", "<p></p>"])
