@@ -27,8 +27,8 @@ padded (and truncated) to 1,000 tokens at the front. The defaults improve on it 
   training row's target becomes ``(1 - teacher_mix) * label + teacher_mix * score`` (mix 0.25), the score
   being the teacher's *out-of-fold* one (its ``cross_fit`` folds: the fold without the row scores it); an
   auxiliary row keeps its labels for the tags its source annotates and takes the teacher's score (weight = the
-  auxiliary weight) for the others, which it was never trained on. Validation rows keep their labels (early stopping and thresholds
-  unchanged). Recorded in ``lstm.json`` and ``model.json`` (``"teacher"``). Measured (bench/README.md):
+  auxiliary weight) for the others, which it was never trained on. Validation rows keep their labels (early
+  stopping and thresholds unchanged). Recorded in ``lstm.json`` and ``model.json`` (``"teacher"``). Measured (bench/README.md):
   micro-F1 +0.028 on the pythonquestions sample (5 folds), +0.006 on so-titles, +0.034 on cooking, for the
   linear model's cross-fit on top of the train time (+15 / +22 / +40 s). Fewer than 4 training texts
   leave no held-out scores: the teacher is skipped (and the progress output says so).

@@ -284,7 +284,7 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
         questions = _split_names(questions, source, config)
     q = questions.persist(StorageLevel.DISK_ONLY)  # cleaned as they were read (``readers._cleaned``)
     q = _dedupe(q, config)
-    status("Cleaning, de-duplicating, counting tags")
+    status("De-duplicating, counting tags")  # the questions were cleaned as they were read
     # one job for the duplicates, the leaks and the tag counts: each question counts once with a null tag
     # (in its group: duplicate or not, leak or not), then once per tag if it is no duplicate
     if "_leak" not in q.columns:

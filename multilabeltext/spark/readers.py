@@ -515,6 +515,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         frame[c] = frame[c].astype("int32")
     for c in ("local", "qlocal", "score"):
         frame[c] = pd.to_numeric(frame[c]).fillna(0).astype("int64")
+    frame["dkey"] = frame["dkey"].astype("Int64")  # set for questions only (:func:`_cleaned`)
     frame["tags"] = [t if isinstance(t, list) else None for t in frame["tags"].tolist()]
     for c in ("kind", "id", "title", "body", "split", "parent_id", "note"):
         frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
@@ -527,7 +528,6 @@ def _cleaned(frame: pd.DataFrame, html: bool, config: PrepareConfig) -> pd.DataF
     from ..data.transforms import clean_questions, question_key_texts, stable_hashes
 
     is_q = (frame["kind"] == "q").to_numpy()
-    frame["dkey"] = pd.array([pd.NA] * len(frame), dtype="Int64")
     if not is_q.any():
         return frame
     q = clean_questions(frame.loc[is_q, ["title", "body"]], html=html, drop_code=config.drop_code)
