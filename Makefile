@@ -45,7 +45,7 @@ prepare-samples: install  ## the real samples under $(DATASETS) -> dataset direc
 	    --out data/stackoverflow-sede --top-n 20 --min-tag-count 5
 
 test: install install-spark  ## the test suite, the Spark engine's included (reads ../shared/datasets; needs Java 17+; a few minutes)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 bench: install  ## prepare at the full Kaggle pythonquestions size (builds a ~2 GB dump under /tmp)
 	$(BIN)/python bench/bench_prepare.py

@@ -110,10 +110,12 @@ def role_of(process: psutil.Process, root: psutil.Process) -> str:
     return "jvm" if process.name() == "java" else "python_workers"
 
 
-def prepare_cmd(questions: Path, out: Path, engine: str, master: str) -> list[str]:
+def prepare_cmd(questions: Path, out: Path, engine: str, master: str, conf: tuple[str, ...] = ()) -> list[str]:
     cmd = [venv_python(), "-m", "multilabeltext", "prepare", str(questions), "--out", str(out), "--top-n", "10",
            "--exclude-tag", "python", "--force", "--quiet"]
-    return cmd + (["--engine", "spark", "--spark-master", master] if engine == "spark" else [])
+    if engine != "spark":
+        return cmd
+    return cmd + ["--engine", "spark", "--spark-master", master] + [x for pair in conf for x in ("--spark-conf", pair)]
 
 
 def startup(master: str) -> dict:
@@ -333,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train", action="store_true", help="benchmark linear training instead of prepare")
     parser.add_argument("--tags", default="10,100", help="with --train: tag counts (so-titles has 100)")
     parser.add_argument("--spark-param", action="append", default=[], help="with --train: --param for Spark")
+    parser.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="for prepare on Spark: passed to the CLI's --spark-conf, e.g. spark.driver.memory=2g")
     parser.add_argument("--predict", action="store_true", help="only batch predict texts/s (linear, lstm) on "
                         f"--master, into {PREDICT_RESULTS.relative_to(REPO)}")
     parser.add_argument("--predict-dataset", type=Path, help="with --predict: a prepared dataset directory to train "
@@ -347,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     scales = [float(s) for s in args.scales.split(",")]
     result = {"benchmark": "prepare, embedded vs Spark, Kaggle dump (synthetic, real texts)",
               "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "master": args.master,
-              "machine": {"cpu_count": os.cpu_count(), "memory_mb": round(psutil.virtual_memory().total / MIB),
+              "spark_conf": args.spark_conf, "machine": {"cpu_count": os.cpu_count(), "memory_mb": round(psutil.virtual_memory().total / MIB),
                           "platform": platform.platform(), "note": "shared by other jobs: see each load average"},
               "targets": TARGETS, "runs": []}
     load = os.getloadavg()[0]
@@ -364,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         for engine in args.engines.split(","):
             tmp = Path(tempfile.mkdtemp(prefix="mlt-bench-spark-"))
             load = os.getloadavg()[0]
-            figures = measure(prepare_cmd(dump / "Questions.csv", tmp / "out", engine, args.master))
+            figures = measure(prepare_cmd(dump / "Questions.csv", tmp / "out", engine, args.master, tuple(args.spark_conf)))
             figures["load_average_before"] = round(load, 2)
             figures["counts"] = counts_of(tmp / "out")
             if figures["returncode"] != 0:

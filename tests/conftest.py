@@ -57,6 +57,13 @@ def pytest_configure(config):
                                 "relative to the repository root).")
 
 
+def pytest_collection_modifyitems(config, items):
+    # `make test` runs the suite on two pytest-xdist workers (`-n 2`), which take the tests in this order: the
+    # `long` ones (the README's examples, the notebook) go first, so neither worker is left running one of
+    # them alone at the end. (Each worker that meets a Spark test starts its own local SparkSession.)
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)  # stable: otherwise collection order
+
+
 @pytest.fixture(scope="session")
 def datasets() -> Path:
     """``../shared/datasets`` (read-only real data)."""

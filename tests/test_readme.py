@@ -239,6 +239,7 @@ def test_readme_commands_use_the_venv_and_name_real_files():
     assert ["make run"] in setup and ["make test"] in setup  # the two setup commands
 
 
+@pytest.mark.long  # started first: the longest single test of the suite
 def test_readme_bash_blocks_run_in_order(tmp_path):
     if not (REPO / ".venv" / "bin" / "multilabeltext").exists():
         pytest.fail(f"no installed environment at {REPO / '.venv'}: run `make install` first (CI runs it).")
