@@ -350,8 +350,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     scales = [float(s) for s in args.scales.split(",")]
     result = {"benchmark": "prepare, embedded vs Spark, Kaggle dump (synthetic, real texts)",
-              "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "master": args.master,
-              "spark_conf": args.spark_conf, "machine": {"cpu_count": os.cpu_count(), "memory_mb": round(psutil.virtual_memory().total / MIB),
+              "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "master": args.master, "spark_conf": args.spark_conf,
+              "machine": {"cpu_count": os.cpu_count(), "memory_mb": round(psutil.virtual_memory().total / MIB),
                           "platform": platform.platform(), "note": "shared by other jobs: see each load average"},
               "targets": TARGETS, "runs": []}
     load = os.getloadavg()[0]
@@ -368,7 +368,8 @@ def main(argv: list[str] | None = None) -> int:
         for engine in args.engines.split(","):
             tmp = Path(tempfile.mkdtemp(prefix="mlt-bench-spark-"))
             load = os.getloadavg()[0]
-            figures = measure(prepare_cmd(dump / "Questions.csv", tmp / "out", engine, args.master, tuple(args.spark_conf)))
+            cmd = prepare_cmd(dump / "Questions.csv", tmp / "out", engine, args.master, tuple(args.spark_conf))
+            figures = measure(cmd)
             figures["load_average_before"] = round(load, 2)
             figures["counts"] = counts_of(tmp / "out")
             if figures["returncode"] != 0:

@@ -19,16 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-
-def figures(Y_val, proba_val, Y_test, proba_test) -> dict:
-    """micro-F1 / P@1 of ``train``'s rule tuned on the validation scores, on the test part."""
-    from multilabeltext import core
-
-    metrics, _ = core.score(core.tune(Y_val, proba_val), Y_test, proba_test)
-    return {"micro_f1": round(metrics["micro_f1"], 4), "p_at_1": round(metrics["p_at_1"], 4)}
+sys.dont_write_bytecode = True
+from ensemble_ceiling import decide_and_score, load_scores  # noqa: E402  (next to this file: the saved scores' reader)
 
 
 def bag(runs: list[Path], model: str, dataset: str) -> dict:
@@ -38,26 +30,27 @@ def bag(runs: list[Path], model: str, dataset: str) -> dict:
         raise SystemExit(f"no {model}.test.npy under {runs[0] / dataset}: run bench_models.py with --save-scores.")
     out = {"model": model, "dataset": dataset, "runs": [str(r) for r in runs], "splits": {}}
     for split in splits:
-        dirs = [r / dataset / split for r in runs]
-        Y_val, Y_test = np.load(dirs[0] / "Y_validation.npy"), np.load(dirs[0] / "Y_test.npy")
-        for d in dirs[1:]:  # the same rows in every run, or the average means nothing
-            if not (np.array_equal(np.load(d / "Y_validation.npy"), Y_val)
-                    and np.array_equal(np.load(d / "Y_test.npy"), Y_test)):
-                raise SystemExit(f"{d} holds other rows than {dirs[0]}: use the same split and --seed.")
-        val = [np.load(d / f"{model}.validation.npy") for d in dirs]
-        test = [np.load(d / f"{model}.test.npy") for d in dirs]
+        saved = [load_scores(r / dataset / split, [model]) for r in runs]
+        Y_val, Y_test = saved[0]["Y_validation"], saved[0]["Y_test"]
+        for run, s in zip(runs[1:], saved[1:]):  # the same rows in every run, or the average means nothing
+            if not (np.array_equal(s["Y_validation"], Y_val) and np.array_equal(s["Y_test"], Y_test)):
+                raise SystemExit(f"{run / dataset / split} holds other rows than {runs[0] / dataset / split}: "
+                                 "use the same split and --seed.")
+        val = [s["members"][model]["validation"] for s in saved]
+        test = [s["members"][model]["test"] for s in saved]
         out["splits"][split] = {
-            "per_seed": [figures(Y_val, v, Y_test, t) for v, t in zip(val, test)],
-            "averaged_first_k": [figures(Y_val, np.mean(val[:k], axis=0), Y_test, np.mean(test[:k], axis=0))
+            "per_seed": [decide_and_score(Y_val, v, Y_test, t) for v, t in zip(val, test)],
+            "averaged_first_k": [decide_and_score(Y_val, np.mean(val[:k], axis=0), Y_test, np.mean(test[:k], axis=0))
                                  for k in range(1, len(runs) + 1)]}
-    rows = out["splits"].values()
-    out["mean_over_splits"] = {
-        "per_seed_micro_f1": [round(float(np.mean([r["per_seed"][i]["micro_f1"] for r in rows])), 4)
-                              for i in range(len(runs))],
-        "averaged_first_k_micro_f1": [round(float(np.mean([r["averaged_first_k"][k]["micro_f1"] for r in rows])), 4)
-                                      for k in range(len(runs))],
-        "averaged_first_k_p_at_1": [round(float(np.mean([r["averaged_first_k"][k]["p_at_1"] for r in rows])), 4)
-                                    for k in range(len(runs))]}
+    rows = list(out["splits"].values())
+
+    def mean(column: str, metric: str) -> list[float]:
+        """Each entry of ``column`` (one per seed, or per k), its ``metric`` averaged over the splits."""
+        return [round(float(np.mean([r[column][i][metric] for r in rows])), 4) for i in range(len(runs))]
+
+    out["mean_over_splits"] = {"per_seed_micro_f1": mean("per_seed", "micro_f1"),
+                               "averaged_first_k_micro_f1": mean("averaged_first_k", "micro_f1"),
+                               "averaged_first_k_p_at_1": mean("averaged_first_k", "p_at_1")}
     return out
 
 

@@ -25,6 +25,7 @@ def _save_runs(root: Path, noises: list[float], rows: int = 400, seed: int = 0) 
         split.mkdir(parents=True)
         np.save(split / "Y_validation.npy", Y_val)
         np.save(split / "Y_test.npy", Y_test)
+        (split / "labels.json").write_text(json.dumps({"labels": ["a", "b", "c"], "test_only": []}))
         for part, Y in (("validation", Y_val), ("test", Y_test)):
             proba = np.clip(0.3 + 0.4 * Y + rng.normal(0, noise, Y.shape), 0, 1).astype(np.float32)
             np.save(split / f"m.{part}.npy", proba)
