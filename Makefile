@@ -44,7 +44,7 @@ prepare-samples: install  ## the real samples under $(DATASETS) -> dataset direc
 	$(PREPARE) $(SAMPLES)/so_sede_Maelys0903_QueryResults.csv $(SAMPLES)/so_sede_lalloretpilou_QueryResults.csv \
 	    --out data/stackoverflow-sede --top-n 20 --min-tag-count 5
 
-test: install install-spark  ## the test suite, the Spark engine's included (reads ../shared/datasets; needs Java 17+; a few minutes)
+test: install install-spark  ## the test suite, the Spark engine's included (reads ../shared/datasets; needs Java 17+; 14-17 min on 2 cores, two workers)
 	$(BIN)/python -m pytest -n 2
 
 bench: install  ## prepare at the full Kaggle pythonquestions size (builds a ~2 GB dump under /tmp)
