@@ -39,10 +39,15 @@ Y = np.array([[1, 0, 0]] * 3 + [[0, 1, 0]] * 3 + [[0, 0, 1]] * 3 + [[1, 1, 0], [
              dtype=np.float32)
 
 
-@pytest.fixture(scope="module", params=sorted(MODELS))
+# variants that store more than the defaults do: (registered name, extra settings)
+VARIANTS = {"lstm-bag": ("lstm", {"networks": 2})}  # two networks, their probabilities averaged
+
+
+@pytest.fixture(scope="module", params=sorted(MODELS) + sorted(VARIANTS))
 def fitted(request):
-    model = get_model(request.param, FAST.get(request.param, {}))
-    return request.param, model.fit(TEXTS, Y, labels=LABELS, validation=(TEXTS, Y))
+    name, extra = VARIANTS.get(request.param, (request.param, {}))
+    model = get_model(name, {**FAST.get(name, {}), **extra})
+    return name, model.fit(TEXTS, Y, labels=LABELS, validation=(TEXTS, Y))
 
 
 def test_fit_returns_self_and_learned_state_ends_in_underscore(fitted):

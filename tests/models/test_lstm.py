@@ -336,6 +336,41 @@ def test_the_teacher_is_the_default_and_skipped_for_too_few_texts(capsys):
         teacher_scores(TEXTS[:3], Y[:3], LABELS, TokenizerConfig())
 
 
+def test_a_bag_of_networks_averages_the_networks_each_seed_would_train_alone(tmp_path):
+    """networks = 2: network k is exactly the network seed + k trains alone; the bag predicts their mean, saves
+    one .keras file per network and records each network's seed and stop in lstm.json."""
+    settings = dict(TINY, epochs=6)
+    validation = (TEXTS[::2], Y[::2])
+    bag = LstmModel(**dict(settings, networks=2)).fit(TEXTS, Y, labels=LABELS, validation=validation)
+    alone = [LstmModel(**dict(settings, seed=s)).fit(TEXTS, Y, labels=LABELS, validation=validation)
+             for s in (7, 8)]
+    expected = np.mean([m.predict_proba(TEXTS) for m in alone], axis=0)
+    np.testing.assert_allclose(bag.predict_proba(TEXTS), expected, atol=1e-6)
+    assert not np.allclose(alone[0].predict_proba(TEXTS), alone[1].predict_proba(TEXTS), atol=1e-3)
+    losses = [[(h["loss"], h["val_loss"]) for h in m.history_] for m in (bag, alone[0])]
+    assert losses[0] == losses[1] and bag.best_epoch_ == alone[0].best_epoch_  # the first network's history
+
+    bag.save(tmp_path / "bag")
+    assert {p.name for p in (tmp_path / "bag").glob("*.keras")} == {"model.keras", "model-2.keras"}
+    info = json.loads((tmp_path / "bag" / "lstm.json").read_text())
+    assert [n["seed"] for n in info["networks"]] == [7, 8]
+    assert [n["best_epoch"] for n in info["networks"]] == [m.best_epoch_ for m in alone]
+    np.testing.assert_allclose(LstmModel.load(tmp_path / "bag").predict_proba(TEXTS), expected, atol=1e-6)
+
+    (tmp_path / "bag" / "model-2.keras").unlink()
+    from multilabeltext.errors import MultilabeltextError
+
+    with pytest.raises(MultilabeltextError, match="2 networks, but model-2.keras is missing"):
+        LstmModel.load(tmp_path / "bag")
+
+
+def test_a_trainer_of_one_network_refuses_a_bag():
+    model = LstmModel(**dict(TINY, networks=2))
+    model.network_trainer = lambda *args, **kwargs: None  # e.g. Spark's data-parallel trainer
+    with pytest.raises(ConfigError, match="networks = 2: this trainer"):
+        model.fit(TEXTS, Y, labels=LABELS)
+
+
 def test_vectors_initialise_a_trainable_embedding():
     kv = _vectors(8)
     model = LstmModel(**dict(TINY, epochs=1, embedding_dim=None, bidirectional=False)).fit(
@@ -355,6 +390,7 @@ def test_vectors_initialise_a_trainable_embedding():
     {"prior_bias": 1}, {"seed": "13"}, {"deterministic": "yes"}, {"layers": 0}, {"layers": 1.5}, {"layers": 9},
     {"refit": "yes"}, {"inference": "tensorrt"}, {"teacher": "mlp"}, {"teacher": True}, {"teacher_mix": 1.5},
     {"teacher_mix": -0.1}, {"teacher_mix": "0.5"},
+    {"networks": 0}, {"networks": 17}, {"networks": "2"}, {"networks": True}, {"networks": 2, "refit": True},
 ])
 def test_bad_settings_are_config_errors(bad):
     with pytest.raises(ConfigError, match="Fix:"):

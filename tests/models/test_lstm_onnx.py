@@ -56,12 +56,12 @@ def fitted():
 
 def test_predict_uses_onnx_runtime_on_a_cpu_with_keras_numbers(fitted):
     texts = TEXTS + ["", "an unknown word", " ".join(["numpy"] * 500)]  # empty, unknown, truncated at max_length
-    assert fitted._onnx_session() is not None
+    assert fitted._onnx_sessions() is not None
     fast = fitted.predict_proba(texts)
     keras_model = dataclasses.replace(fitted.config, inference="keras")
     fitted.config, fitted._onnx = keras_model, None
     try:
-        assert fitted._onnx_session() is None
+        assert fitted._onnx_sessions() is None
         np.testing.assert_allclose(fast, fitted.predict_proba(texts), rtol=0, atol=1e-5)
     finally:
         fitted.config, fitted._onnx = dataclasses.replace(fitted.config, inference="auto"), None
@@ -70,7 +70,7 @@ def test_predict_uses_onnx_runtime_on_a_cpu_with_keras_numbers(fitted):
 def test_keras_predicts_on_a_gpu_and_when_the_network_is_not_described(fitted, monkeypatch):
     monkeypatch.setattr(lstm_module, "_gpu_visible", lambda: True)
     fitted._onnx = None
-    assert fitted._onnx_session() is None  # auto on a GPU: Keras' cuDNN kernel
+    assert fitted._onnx_sessions() is None  # auto on a GPU: Keras' cuDNN kernel
     fitted._onnx = None
     monkeypatch.undo()
     assert not lstm_onnx.supported(LstmConfig(layers=2)) and not lstm_onnx.supported(LstmConfig(padding="pre"))
@@ -95,7 +95,7 @@ def test_a_network_onnx_runtime_cannot_take_falls_back_to_keras(fitted, monkeypa
     monkeypatch.setattr(lstm_onnx, "session", broken)
     fitted._onnx = None
     try:
-        assert fitted._onnx_session() is None  # auto: Keras predicts, and says why
+        assert fitted._onnx_sessions() is None  # auto: Keras predicts, and says why
         assert np.isfinite(fitted.predict_proba(["numpy array"])).all()
         original = fitted.config
         fitted.config, fitted._onnx = dataclasses.replace(original, inference="onnxruntime"), None
