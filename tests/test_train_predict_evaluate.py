@@ -137,3 +137,25 @@ def test_train_config_file_and_param_overrides(pyq, tmp_path):
     assert bad.exit_code == 2 and "C must be > 0" in bad.stderr, describe(bad)
     unknown = run_cli("train", pyq, "--out", tmp_path / "m3", "--model", "nope")
     assert unknown.exit_code == 2 and "unknown model" in unknown.stderr, describe(unknown)
+
+
+def test_an_lstm_bag_of_networks_trains_saves_and_predicts_through_the_cli(pyq, tmp_path):
+    """``--param networks=2``: two .keras files, each network's seed in lstm.json, and ``predict`` gives the
+    probabilities ``train`` saved for the test rows (the average of the two networks)."""
+    out = tmp_path / "bag"
+    small = ["epochs=2", "units=8", "max_length=40", "teacher=none", "networks=2"]
+    result = run_cli("train", pyq, "--out", out, "--model", "lstm", "--quiet",
+                     *[x for p in small for x in ("--param", p)])
+    assert result.exit_code == 0, describe(result)
+    assert (out / "weights" / "model.keras").is_file() and (out / "weights" / "model-2.keras").is_file()
+    info = json.loads((out / "weights" / "lstm.json").read_text())
+    assert [n["seed"] for n in info["networks"]] == [13, 14]
+    preds = pd.read_parquet(out / "predictions.parquet").head(3)
+    shown = run_cli("predict", out, *preds["text"], "--top-k", "10")
+    assert shown.exit_code == 0, describe(shown)
+    labels = json.loads((out / "labels.json").read_text())
+    for line, saved in zip(shown.stdout.splitlines(), preds["proba"]):
+        got = json.loads(line)["probabilities"]
+        np.testing.assert_allclose([got[t] for t in labels], saved, atol=1e-4)  # printed to 4 decimals
+    bad = run_cli("train", pyq, "--out", tmp_path / "b2", "--model", "lstm", "--param", "networks=0")
+    assert bad.exit_code == 2 and "networks must be an integer from 1 to 16" in bad.stderr, describe(bad)
