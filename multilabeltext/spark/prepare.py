@@ -112,7 +112,7 @@ def _run(spark, source: SparkSource, config: PrepareConfig, tmp: Path):
         is_p = F.col("kind") == "p"
         # numbers only (max: one row per group that is read), so Spark aggregates by hashing: a string (first of
         # the note) made it sort the 3.5M records of the Kaggle dump first
-        summary = parsed.all().groupBy("kind", F.when(is_p, F.col("pid")).alias("_pid")).agg(
+        summary = parsed.groupBy("kind", F.when(is_p, F.col("pid")).alias("_pid")).agg(
             F.count("*").alias("count"), *[F.max(c).alias(c) for c in ("pid", "file", "local", "qlocal", "score")]
         ).collect()
         parts = sorted((r for r in summary if r["kind"] == "p"), key=lambda r: r["pid"])
@@ -172,7 +172,7 @@ def _check_read(source, config, parsed, by_kind, parts, offsets, counts) -> None
                   other_posts=by_kind.get("o", 0), malformed=by_kind.get("m", 0))
     examples = []
     if by_kind.get("m"):
-        rows = parsed.kinds("m").orderBy("pid", "local").limit(5).collect()
+        rows = parsed.filter(F.col("kind") == "m").orderBy("pid", "local").limit(5).collect()
         for r in rows:
             plan = source.plans[r["file"]]
             line = None
@@ -197,7 +197,7 @@ def _check_read(source, config, parsed, by_kind, parts, offsets, counts) -> None
     if source.format_name == "fasttext":
         from ..data.readers.fasttext import PREFIX
 
-        labelled = parsed.kinds("q").filter(F.size("tags") > 0).select("file").distinct().collect()
+        labelled = parsed.filter((F.col("kind") == "q") & (F.size("tags") > 0)).select("file").distinct().collect()
         done = {r["file"] for r in labelled}
         for index, plan in enumerate(source.plans):
             if plan.role == "fasttext" and index not in done and any(
@@ -214,7 +214,7 @@ def _questions_answers(spark, parsed, source: SparkSource, config: PrepareConfig
     """Questions (id, title, body, tags, split, row) and answers (parent_id, body, score, pid, local)."""
     from pyspark.sql import functions as F
 
-    q = parsed.kinds("q").withColumn("row", _lookup(offsets["row"], "pid") + F.col("qlocal"))
+    q = parsed.filter(F.col("kind") == "q").withColumn("row", _lookup(offsets["row"], "pid") + F.col("qlocal"))
     if source.id_from is not None:
         local = "qlocal" if source.id_from == "question" else "local"
         base = "file_q" if source.id_from == "question" else "file_local"
@@ -231,7 +231,7 @@ def _questions_answers(spark, parsed, source: SparkSource, config: PrepareConfig
     q = q.select("id", "title", "body", "tags", "split", "row", "dkey")
     answers = None
     if "answers" in config.fields and config.max_answers != 0:
-        answers = parsed.kinds("a").filter(F.col("parent_id").isNotNull()) \
+        answers = parsed.filter((F.col("kind") == "a") & F.col("parent_id").isNotNull()) \
             .select("parent_id", "body", "score", "pid", "local")
     return q, answers
 
@@ -245,7 +245,7 @@ def _fasttext_ids(parsed, source, q, offsets, fallback):
     q = q.withColumn("_line", line)
     if not text_file:
         return q.withColumn("id", fallback).drop("_line")
-    ids = parsed.kinds("i").select(
+    ids = parsed.filter(F.col("kind") == "i").select(
         _lookup(text_file, "file").cast("int").alias("_of"), line.alias("_idline"), F.col("id").alias("_ext"))
     q = q.join(ids, (q["file"] == ids["_of"]) & (q["_line"] == ids["_idline"]), "left")
     ext = F.when(F.col("_ext") != "", F.col("_ext"))
@@ -254,16 +254,16 @@ def _fasttext_ids(parsed, source, q, offsets, fallback):
 
 def _kaggle_tags(parsed, q, broadcast: bool, post_tags: bool):
     """Tags.csv (or, with ``post_tags``, Tags.csv + PostTags.csv) rows grouped per question, in file order (a join
-    by Id). Only the layout given is planned: each branch scans the tag files' records (:mod:`.parsed`)."""
+    by Id). Only the layout given is planned: each branch is one more scan of the parsed records."""
     from pyspark.sql import functions as F
 
     if post_tags:
-        names = parsed.kinds("n").select(F.col("id").alias("tag_id"), F.col("note").alias("name"))
-        links = parsed.kinds("r").select("id", "pid", "local", F.col("parent_id").alias("tag_id"))
+        names = parsed.filter(F.col("kind") == "n").select(F.col("id").alias("tag_id"), F.col("note").alias("name"))
+        links = parsed.filter(F.col("kind") == "r").select("id", "pid", "local", F.col("parent_id").alias("tag_id"))
         t = links.join(names.dropDuplicates(["tag_id"]), "tag_id").select("id", "pid", "local",
                                                                           F.array(F.lower("name")).alias("tags"))
     else:
-        t = parsed.kinds("t").select("id", "pid", "local", "tags")
+        t = parsed.filter(F.col("kind") == "t").select("id", "pid", "local", "tags")
     tags = t.groupBy("id").agg(F.flatten(F.transform(F.array_sort(F.collect_list(F.struct("pid", "local", "tags"))),
                                                      lambda s: s["tags"])).alias("_tags"))
     q = q.drop("tags").join(_small_side(tags, broadcast), "id", "left")

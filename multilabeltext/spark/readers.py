@@ -1,4 +1,4 @@
-"""Every input format as Spark DataFrames of parsed records (one per file), using the embedded readers' own parsers.
+"""Every input format as one Spark DataFrame of parsed records, using the embedded readers' own parsers.
 
 Line formats (``Posts.xml``, fastText, JSON Lines) are read with ``spark.read.text``, so a large file is
 split into tasks by lines; CSV formats (Kaggle triple, Posts.csv / Data Explorer, CSV/TSV tables), when
@@ -16,7 +16,7 @@ rules) and emits rows of :data:`PARSED_SCHEMA`:
   pass over the raw HTML) and ``dkey`` is its duplicate key (``transforms.question_key_texts`` hashed; null
   when the question's own text is blank); an answer's ``body`` stays raw (only the answers of kept questions
   get cleaned, later);
-* ``pid`` (the task's partition, numbered across the files in input order), ``local`` (record index in the partition) and
+* ``pid`` (the task's partition, ordered like the files), ``local`` (record index in the partition) and
   ``qlocal`` (question index in the partition): from these the driver numbers rows in source order,
   whatever the partitioning, the way the embedded engine numbers them while streaming.
 
@@ -322,13 +322,10 @@ def _jsonl_header(path: str, encoding: str) -> list[str] | None:
 
 
 def read_parsed(spark, source: SparkSource, config: PrepareConfig):
-    """All files read and parsed: a :class:`.parsed.ParsedFiles` of :data:`PARSED_SCHEMA` frames, one per file
-    (not yet computed), whose partitions are numbered across the files in input order."""
+    """All files read and parsed: one DataFrame of :data:`PARSED_SCHEMA` rows (not yet computed)."""
     from pyspark.sql import functions as F
 
-    from .parsed import ParsedFiles
-
-    frames, base = [], 0
+    frames = []
     for index, plan in enumerate(source.plans):
         if plan.reader == "driver":
             frames.append(_read_on_driver(spark, plan, source, config))
@@ -338,10 +335,12 @@ def read_parsed(spark, source: SparkSource, config: PrepareConfig):
         if plan.columns.get("header") is None and plan.role in ("parquet", "jsonl"):
             plan.columns = table_columns(plan.path, _remote_header(spark, plan, df), config)
         df = df.withColumn("_file", F.lit(index))
-        parser = _parser(plan, index, source, config, base)
+        parser = _parser(plan, index, source, config)
         frames.append(df.mapInPandas(parser, PARSED_SCHEMA))
-        base += df.rdd.getNumPartitions()  # planning only (file splits or byte ranges), no job
-    return ParsedFiles(frames, [plan.role for plan in source.plans])
+    parsed = frames[0]
+    for df in frames[1:]:
+        parsed = parsed.unionByName(df)
+    return parsed
 
 
 def _read_on_driver(spark, plan: FilePlan, source: SparkSource, config: PrepareConfig):
@@ -429,9 +428,8 @@ def _remote_header(spark, plan: FilePlan, df) -> list[str]:
 # ------------------------------------------------------------------------------------------- parsers
 
 
-def _parser(plan: FilePlan, index: int, source: SparkSource, config: PrepareConfig, base: int = 0):
-    """A ``mapInPandas`` function for one file: batches of its records in, PARSED rows out; its partitions are
-    numbered from ``base`` (the earlier files' partitions)."""
+def _parser(plan: FilePlan, index: int, source: SparkSource, config: PrepareConfig):
+    """A ``mapInPandas`` function for one file: batches of its records in, PARSED rows out."""
     role, cols, name = plan.role, dict(plan.columns), display_name(plan.path)
     html_config = config  # pickled into the task with the closure (a small frozen dataclass)
     html = source.html
@@ -473,7 +471,7 @@ def _parser(plan: FilePlan, index: int, source: SparkSource, config: PrepareConf
     def parse(batches):
         from pyspark import TaskContext
 
-        pid = base + TaskContext.get().partitionId()
+        pid = TaskContext.get().partitionId()
         local = 0  # records read in this partition
         qlocal = 0
         xml_rows = 0

@@ -127,20 +127,6 @@ def test_the_split_does_not_depend_on_partitioning(spark, tmp_path):  # noqa: F8
     assert read_manifest_json(many)["labels"] == read_manifest_json(default)["labels"]
 
 
-def test_a_query_for_some_kinds_reads_only_the_files_that_can_hold_them(spark):  # noqa: F811
-    """The Kaggle tags' records come from Tags.csv's cache alone, not from the answers' (the big one)."""
-    from multilabeltext.spark.parsed import ParsedFiles
-
-    def frame(partitions: int, kind: str):
-        rows = spark.sparkContext.parallelize([(kind, i) for i in range(8)], partitions)  # no shuffle: exact counts
-        return spark.createDataFrame(rows, "kind string, local long")
-
-    files = ParsedFiles([frame(1, "q"), frame(2, "a"), frame(4, "t")], ["kq", "ka", "kt"])
-    assert files.kinds("t").rdd.getNumPartitions() == 4 and files.kinds("t").count() == 8
-    assert files.kinds("a").rdd.getNumPartitions() == 1 + 2  # Questions.csv may hold answers too
-    assert files.kinds("m").rdd.getNumPartitions() == files.all().rdd.getNumPartitions() == 7  # any file
-
-
 @pytest.mark.parametrize("joins", ["broadcast", "sort-merge", "small-ranges"])
 def test_kaggle_triple_latin1_with_answers_agrees(spark, tmp_path, monkeypatch, joins):  # noqa: F811
     """The benchmark's format: ISO-8859-1 Questions/Answers/Tags.csv, multi-line quoted HTML bodies; the tags
