@@ -109,8 +109,10 @@ def line_at(path: str, offset: int) -> int:
 
 
 def read_range(path: str, start: int, end: int, header: list[str], *, encoding: str = "utf-8",
-               delimiter: str = ",", columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
-    """The records of ``path[start:end]`` as string DataFrames of ``columns`` (default: the header's), in order.
+               delimiter: str = ",", columns: list[str] | None = None,
+               rows_per_frame: int = ROWS_PER_FRAME) -> Iterator[pd.DataFrame]:
+    """The records of ``path[start:end]`` as string DataFrames of ``columns`` (default: the header's), in order,
+    ``rows_per_frame`` rows each.
 
     The range starting at 0 holds the header line, skipped. A row with the wrong number of fields is not
     parsed: it comes after the frame's good rows, with only :data:`BAD_WHY` (``expected 6 fields, found 4``)
@@ -149,8 +151,8 @@ def read_range(path: str, start: int, end: int, header: list[str], *, encoding: 
             _raise_decode_error(data, codec)
         raise
     rows = table.num_rows if table is not None else 0
-    for first in range(0, rows, ROWS_PER_FRAME):
-        frame = table.slice(first, ROWS_PER_FRAME).to_pandas()
+    for first in range(0, rows, rows_per_frame):
+        frame = table.slice(first, rows_per_frame).to_pandas()
         frame[BAD_WHY] = None
         frame[BAD_OFFSET] = None
         yield frame

@@ -70,6 +70,15 @@ def test_clean_texts_without_html_only_normalizes_space():
     assert normalize_space("  a\n\n b\t") == "a b"
 
 
+def test_normalize_space_collapses_exactly_what_re_calls_whitespace():
+    """Every code point: one that re's \\s matches is collapsed like a space, any other is kept."""
+    spaces = re.compile(r"\s+")
+    for code in range(0x110000):
+        c = chr(code)
+        text = f" a{c}{c}b{c}"
+        assert normalize_space(text) == spaces.sub(" ", text).strip(), hex(code)
+
+
 # ----------------------------------------------------------------------------------------- tokenizer
 
 

@@ -90,6 +90,21 @@ def test_a_skipped_row_is_reported_with_the_line_it_starts_on(tmp_path):
     assert good == ["1", "3"]
 
 
+def test_frames_hold_rows_per_frame_rows_and_the_same_records(tmp_path):
+    """Tags.csv's narrow rows come in 16x longer frames (``readers.narrowness``); the records stay the same."""
+    from multilabeltext.spark.readers import narrowness
+
+    path = tmp_path / "tags.csv"
+    path.write_text("Id,Tag\n" + "".join(f"{i},t{i}\n" for i in range(10)), encoding="utf-8")
+    size = path.stat().st_size
+    small = list(read_range(str(path), 0, size, ["Id", "Tag"], rows_per_frame=4))
+    assert [len(f) for f in small] == [4, 4, 2]
+    default = list(read_range(str(path), 0, size, ["Id", "Tag"]))
+    assert [len(f) for f in default] == [10]
+    assert [i for f in small for i in f["Id"]] == [i for f in default for i in f["Id"]] == [str(i) for i in range(10)]
+    assert (narrowness("kt"), narrowness("kr"), narrowness("ka")) == (16, 16, 1)
+
+
 def test_only_byte_compatible_local_files_are_cut():
     assert splittable("Questions.csv", "iso-8859-1") and splittable("a.csv", "us-ascii") and splittable("a", "cp1252")
     assert not splittable("a.csv", "utf-16") and not splittable("hdfs://nn/a.csv", "utf-8")
