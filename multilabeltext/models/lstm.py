@@ -523,18 +523,19 @@ class LstmModel(TagModel):
         rows = _Rows(all_texts, self._encode(all_texts, token_lists), targets, loss, Y, validation,
                      self._encode(validation[0]) if validation is not None else None)  # None: an empty split
         del token_lists
-        self.networks_, self.history_, self.networks_info_ = [], [], []
+        self.networks_, self.networks_info_, histories = [], [], []
         for k in range(cfg.networks):
             if k:  # each network of a bag: its own seed for the initial weights, dropout and batch order
                 status(f"lstm: network {k + 1}/{cfg.networks} (seed {cfg.seed + k})")
                 keras.utils.set_random_seed(cfg.seed + k)
-            first, self.history_ = self.history_, []
+            self.history_ = []
             new_network = self._train_network(keras, cfg.seed + k, rows)
+            histories.append(self.history_)
             self.networks_info_.append({"seed": cfg.seed + k, "best_epoch": self.best_epoch_, "stop": self.stop_,
                                         "seconds": round(sum(h["seconds"] for h in self.history_), 2)})
-            if k:  # history.json, best_epoch and stop are the first network's; lstm.json lists every network's
-                self.history_, self.best_epoch_, self.stop_ = (first, self.networks_info_[0]["best_epoch"],
-                                                               self.networks_info_[0]["stop"])
+        # history.json, best_epoch and stop are the first network's; lstm.json lists every network's
+        self.history_, self.best_epoch_, self.stop_ = (histories[0], self.networks_info_[0]["best_epoch"],
+                                                       self.networks_info_[0]["stop"])
         self.refit_ = None
         if cfg.refit and cfg.early_stopping and validation is not None and self.network_trainer is None:
             self._refit(keras, new_network, rows.seqs, targets, validation)
