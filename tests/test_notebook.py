@@ -37,7 +37,7 @@ def _tree(directory):
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.long  # started first: the longest single test of the suite
+@pytest.mark.long  # started first: the second-longest test of the suite (the README's is the longest)
 def test_notebook_runs_outside_the_checkout_on_an_uploaded_dataset_directory(tmp_path, monkeypatch):
     # "here": processing.py prepares the sample; only its output directory is "uploaded"
     here = tmp_path / "here"

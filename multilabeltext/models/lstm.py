@@ -368,6 +368,17 @@ def build_network(config: LstmConfig, vocab_size: int, n_labels: int, embedding_
 # ------------------------------------------------------------------------------------------------ model
 
 
+def _like_targets(Y: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Labels ``Y`` laid out like the training ``targets``: with a teacher or auxiliary rows (labels then per-entry
+    weights, for the masked loss) each label gets weight 1; else ``Y`` as it is.
+
+    Example:
+        >>> _like_targets(np.array([[1.0, 0.0]]), np.zeros((3, 4))).tolist()
+        [[1.0, 0.0, 1.0, 1.0]]
+    """
+    return np.hstack([Y, np.ones_like(Y)]) if targets.shape[1] != Y.shape[1] else Y
+
+
 class _Rows(NamedTuple):
     """What every network of a bag trains on: the texts (training, then auxiliary), their token ids, targets and
     loss, the training labels, and the validation split (texts, labels) with its token ids (or None)."""
@@ -585,9 +596,7 @@ class LstmModel(TagModel):
         train_data = self._dataset(rows.seqs, rows.targets, cfg.batch_size, shuffle=True, seed=seed)
         val_data = None
         if rows.validation is not None:
-            Y_val = rows.validation[1]
-            if rows.targets.shape[1] != Y.shape[1]:  # labels then per-entry weights (the masked loss)
-                Y_val = np.hstack([Y_val, np.ones_like(Y_val)])
+            Y_val = _like_targets(rows.validation[1], rows.targets)
             val_data = self._dataset(rows.val_seqs, Y_val, max(cfg.batch_size, cfg.predict_batch_size), shuffle=False)
         callbacks = [epoch_report(self, len(rows.seqs), cfg.epochs, keras)]
         stopper = None
@@ -623,9 +632,7 @@ class LstmModel(TagModel):
         """
         self.validation_proba_ = self.predict_proba(validation[0])
         self.tuning_ = (validation[1], self.validation_proba_)
-        Y_val = validation[1]
-        if targets.shape[1] != Y_val.shape[1]:  # with auxiliary rows: labels then per-entry weights
-            Y_val = np.hstack([Y_val, np.ones_like(Y_val)])
+        Y_val = _like_targets(validation[1], targets)
         keras.utils.set_random_seed(self.config.seed)
         self.networks_ = [new_network()]
         rows = list(seqs) + self._encode(validation[0])
