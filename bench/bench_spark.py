@@ -6,7 +6,7 @@ For each ``--scale`` (1 = the real dump's 607,282 questions, ~2 GB; 4 = ~8 GB), 
         --force --quiet [--engine spark --spark-master local[2]]
 
 Measured per run: wall clock, CPU time and peak memory of the whole process tree (the CLI, the JVM and its
-Python workers: RSS summed every 0.1 s; CPU summed over every process seen); the peak is also broken down by role
+Python workers: RSS summed every 0.1 s; CPU summed over every process seen, and per role in ``cpu_seconds_per_role``); the peak is also broken down by role
 (``at_peak_mb``: the CLI, the JVM, the Python workers at the moment of the peak; ``peak_per_role_mb``: each one's
 own peak). Spark's start-up (a session started and stopped, nothing else) is measured on its own and reported
 separately. From the Spark run's CPU time per input byte, an estimate of the full Stack Overflow dump (24M questions, 35M answers, ~100 GB of
@@ -70,6 +70,7 @@ def measure(cmd: list[str]) -> dict:
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err, env=env)
         root = psutil.Process(proc.pid)
         cpu: dict[int, float] = {}
+        roles: dict[int, str] = {}
         peak, peak_by_role, role_peaks = 0, {}, {}
         while proc.poll() is None:
             rss: dict[str, int] = {}
@@ -86,6 +87,7 @@ def measure(cmd: list[str]) -> dict:
                         # a process's own time only: a reaped child's time also lands in its parent's
                         # children_* fields, and the child was sampled while it ran (counted twice before)
                         cpu[p.pid] = t.user + t.system
+                        roles[p.pid] = role
                 except psutil.Error:
                     pass
             for role, value in rss.items():
@@ -96,7 +98,11 @@ def measure(cmd: list[str]) -> dict:
         seconds = time.perf_counter() - start
         err.seek(0)
         stderr = err.read().decode(errors="replace")
+    per_role: dict[str, float] = {}
+    for pid, seconds_used in cpu.items():
+        per_role[roles[pid]] = per_role.get(roles[pid], 0.0) + seconds_used
     return {"seconds": round(seconds, 1), "cpu_seconds": round(sum(cpu.values()), 1),
+            "cpu_seconds_per_role": {role: round(value, 1) for role, value in sorted(per_role.items())},
             "peak_rss_mb": round(peak / MIB),
             "at_peak_mb": {role: round(value / MIB) for role, value in sorted(peak_by_role.items())},
             "peak_per_role_mb": {role: round(value / MIB) for role, value in sorted(role_peaks.items())},

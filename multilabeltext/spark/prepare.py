@@ -316,7 +316,7 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
     # gets its answers and a text; the others have text and no kept tag: counted, never built
     q = q.withColumn("_wanted", (F.arrays_overlap("tags", F.array(*[F.lit(t) for t in kept_labels]))
                                  | F.col("_blank")) & ~F.col("_leak"))
-    joined = _join_answers(q, answers, config, html, drop_code, counts, cores, read_partitions, broadcast).drop(
+    joined = _join_answers(q, answers, config, html, drop_code, cores, read_partitions, broadcast).drop(
         "_blank", "_leak", "_wanted")
     keep, seed = frozenset(kept_labels), config.seed
 
@@ -328,6 +328,14 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
         from .split import hash_keys
 
         for df in batches:
+            orphans = df["_orphan"].to_numpy()
+            if orphans.any():  # answers without a question: counted (``nans``), never built
+                o = df[orphans]
+                yield pd.DataFrame({"id": o["id"], "text": "", "tags": [[] for _ in range(len(o))], "split": None,
+                                    "row": pd.array([None] * len(o), dtype="Int64"), "drop": "orphan",
+                                    "nans": o["_nans"].fillna(0).astype("int64"), "_h": 0})
+                df = df[~orphans]
+            df = df.drop(columns=["_orphan"])
             has = df["_answers"].notna()
             a = pd.DataFrame({"parent_id": df["id"][has], "body": df["_answers"][has], "score": 0})
             df = build_texts(df.drop(columns=["_answers"]), a if len(a) else None, fields=fields, max_answers=None)
@@ -344,11 +352,13 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
     try:
         status("Joining answers, building texts, filtering tags")
         cap = F.lit(config.max_answers if config.max_answers is not None else 2 ** 62)
-        by_drop = rows.groupBy("drop").agg(F.count("*").alias("count"), F.sum(F.least("nans", cap)).alias("nans"))
-        by_drop = by_drop.collect()
-        dropped = {r["drop"]: r["count"] for r in by_drop}
-        if "answers_joined" in counts:  # answers of the questions kept only (as the embedded engine counts)
+        by_drop = rows.groupBy("drop").agg(F.count("*").alias("count"), F.sum(F.least("nans", cap)).alias("nans"),
+                                           F.sum("nans").alias("all_nans")).collect()
+        dropped = {r["drop"]: r["count"] for r in by_drop if r["drop"] != "orphan"}
+        if any(r["all_nans"] for r in by_drop):  # some answer was joined or orphaned (the embedded engine: both)
+            # the answers of the questions kept only (as the embedded engine counts), and those of no question
             counts["answers_joined"] = int(sum(r["nans"] or 0 for r in by_drop if r["drop"] == ""))
+            counts["answers_orphaned"] = int(sum(r["all_nans"] or 0 for r in by_drop if r["drop"] == "orphan"))
         counts["empty_text"] = dropped.get("empty_text", 0)
         # the questions neither wanted nor leaked: the rest of the first copies (every wanted one is a row here)
         counts["no_kept_tag"] = dropped.get("no_kept_tag", 0) + n_first - leaks - sum(dropped.values())
@@ -380,20 +390,21 @@ def _spread(frame, cores: int, partitions: int):
     return frame if partitions >= cores else frame.repartition(cores)
 
 
-def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool, counts: Counter, cores: int,
+def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool, cores: int,
                   read_partitions: int, broadcast: bool):
-    """The ``_wanted`` questions with an ``_answers`` column: their answers' cleaned bodies, best score first,
-    joined by spaces.
+    """The ``_wanted`` questions with ``_answers`` (their answers' cleaned bodies, best score first, joined by
+    spaces) and ``_nans`` (how many), plus one ``_orphan`` row per parent id that has answers and no question.
 
     Only the answers that can reach a text are cleaned: those of a ``_wanted`` question, and the orphans
     (counted after cleaning, as embedded). With the top 10 tags of the Kaggle dump that skips two in three.
+    Questions and answers meet in one group-by of both (one shuffle); the orphans' rows carry their count
+    (``_nans``) to the counting job that follows, so nothing here runs a job of its own.
     """
-    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     if answers is None:
         return q.filter(F.col("_wanted")).withColumn("_answers", F.lit(None).cast("string")) \
-            .withColumn("_nans", F.lit(None).cast("long"))
+            .withColumn("_nans", F.lit(None).cast("long")).withColumn("_orphan", F.lit(False))
 
     def clean_a(batches):
         from ..data.transforms import clean_answers
@@ -404,31 +415,29 @@ def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool
     parents = q.select(F.col("id").alias("parent_id"), "_wanted").groupBy("parent_id") \
         .agg(F.max("_wanted").alias("_wanted"))
     a = answers.join(_small_side(parents, broadcast), "parent_id", "left") \
-        .filter(F.col("_wanted").isNull() | F.col("_wanted"))
-    a = a.withColumn("_has", F.when(F.col("_wanted"), F.lit(True))).drop("_wanted")
+        .filter(F.col("_wanted").isNull() | F.col("_wanted")).drop("_wanted")
     # a sort-merge join leaves at least one partition per core; a broadcast join (small parents) those read
     a = _spread(a, cores, read_partitions).mapInPandas(
-        clean_a, "parent_id string, body string, score long, pid int, local long, _has boolean")
-    per_parent = a.groupBy("parent_id").agg(
-        F.first("_has", ignorenulls=True).alias("_has"), F.count("*").alias("_n"),
-        F.array_sort(F.collect_list(F.struct((-F.col("score")).alias("s"), "pid", "local", "body"))).alias("_a"))
-    per_parent = per_parent.persist(StorageLevel.DISK_ONLY)
-    stats = per_parent.groupBy(F.col("_has").isNotNull().alias("has")).agg(
-        F.sum("_n").alias("n"), F.sum(F.least(F.col("_n"), F.lit(config.max_answers or 2 ** 31)))
-        .alias("capped")).collect()
-    for r in stats:
-        if r["has"]:
-            counts["answers_joined"] = int(r["capped"] if config.max_answers is not None else r["n"])
-        else:
-            counts["answers_orphaned"] = int(r["n"])
-    if stats:  # the embedded engine counts both as soon as there are answers
-        counts.setdefault("answers_joined", 0)
-        counts.setdefault("answers_orphaned", 0)
-    chosen = F.col("_a") if config.max_answers is None else F.slice("_a", 1, config.max_answers)
-    texts = per_parent.filter(F.col("_has").isNotNull()).select(
-        F.col("parent_id").alias("id"), F.array_join(F.transform(chosen, lambda s: s["body"]), " ").alias("_answers"),
-        F.col("_n").alias("_nans"))
-    return q.filter(F.col("_wanted")).join(texts, "id", "left")
+        clean_a, "parent_id string, body string, score long, pid int, local long")
+    # one shuffle for both: the wanted questions and those answers, grouped by id (a group of answers without a
+    # question is the orphans of one parent: one row of its own, ``_orphan``, counted with the dropped rows)
+    wanted = q.filter(F.col("_wanted"))
+    fields_q = [c for c in wanted.columns if c != "id"]
+    none = F.lit(None)
+    both = wanted.select("id", F.struct(*fields_q).alias("_q"),
+                         none.cast("struct<s:long,pid:int,local:long,body:string>").alias("_a")).unionByName(
+        a.select(F.col("parent_id").alias("id"), none.cast(wanted.select(F.struct(*fields_q)).schema[0].dataType)
+                 .alias("_q"), F.struct((-F.col("score")).alias("s"), "pid", "local", "body").alias("_a")))
+    groups = both.groupBy("id").agg(F.collect_list("_q").alias("_qs"),
+                                    F.array_sort(F.collect_list("_a")).alias("_as"))
+    chosen = F.col("_as") if config.max_answers is None else F.slice("_as", 1, config.max_answers)
+    some = F.size("_as") > 0
+    return groups.select(
+        "id", F.explode_outer("_qs").alias("_q"),
+        F.when(some, F.array_join(F.transform(chosen, lambda x: x["body"]), " ")).alias("_answers"),
+        F.when(some, F.size("_as").cast("long")).alias("_nans"),
+    ).select("id", *[F.col("_q")[c].alias(c) for c in fields_q], "_answers", "_nans",
+             F.col("_q").isNull().alias("_orphan"))
 
 
 def _split_names(questions, source: SparkSource, config: PrepareConfig):

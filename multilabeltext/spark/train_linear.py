@@ -137,7 +137,7 @@ def _train(dataset: Path, out: Path, config: TrainConfig, linear, spark_settings
     labels = read_labels(dataset)
     tokenizer = TokenizerConfig.from_dict(manifest["tokenizer"])
     status("Starting Spark")
-    spark = get_session(master, _quiet_blas(master, spark_conf))
+    spark = get_session(master, spark_conf)  # local: Spark ML's pure-Java BLAS (session.LOCAL_JAVA_OPTIONS)
     frames = {s: spark.read.parquet(split_file(dataset, s).resolve().as_uri()) for s in SPLITS
               if split_file(dataset, s).exists()}
     if "validation" not in frames or not manifest["counts"]["splits"].get("validation"):
@@ -209,15 +209,6 @@ def _auxiliary(frames: dict, labels: list[str], config: TrainConfig):
                 if isinstance(t, str)]
     return load_auxiliary(config.auxiliary, labels, weight=config.auxiliary_weight, require_tag=config.auxiliary_tag,
                           exclude=held_out)
-
-
-def _quiet_blas(master: str | None, conf: dict[str, str] | None) -> dict[str, str]:
-    """``conf`` plus, for a local master, Spark ML's pure-Java BLAS: without a system libblas its native loader
-    prints ``netlib-blas: JNI_OnLoad: dlopen(libblas.so.3) failed`` (harmless: it falls back to Java)."""
-    conf = dict(conf or {})
-    if (master is None or master.startswith("local")) and "spark.driver.extraJavaOptions" not in conf:
-        conf["spark.driver.extraJavaOptions"] = "-Ddev.ludovic.netlib.blas.allowNative=false"
-    return conf
 
 
 def fit_classifiers(features, n_labels: int, linear, spark_settings,
