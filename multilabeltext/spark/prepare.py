@@ -272,6 +272,18 @@ def _kaggle_tags(parsed, q, broadcast: bool, post_tags: bool):
 
 def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers, counts: Counter, tmp: Path,
           read_partitions: int, broadcast: bool):
+    """De-duplicate, count and choose the tags, join the answers, build the texts, split, write; every frame
+    persisted on the way is released at the end, whether it succeeded or not."""
+    held: list = []
+    try:
+        return _rest_held(spark, source, config, questions, answers, counts, tmp, read_partitions, broadcast, held)
+    finally:
+        for frame in held:
+            frame.unpersist()
+
+
+def _rest_held(spark, source: SparkSource, config: PrepareConfig, questions, answers, counts: Counter, tmp: Path,
+               read_partitions: int, broadcast: bool, held: list):
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -283,7 +295,10 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
     if config.split == "column":
         questions = _split_names(questions, source, config)
     q = questions.persist(StorageLevel.DISK_ONLY)  # cleaned as they were read (``readers._cleaned``)
-    q = _dedupe(q, config)
+    held.append(q)
+    q, flags = _dedupe(q, config)
+    if flags is not None:
+        held.append(flags)
     status("De-duplicating, counting tags")  # the questions were cleaned as they were read
     # one job for the duplicates, the leaks and the tag counts: each question counts once with a null tag
     # (in its group: duplicate or not, leak or not), then once per tag if it is no duplicate
@@ -349,32 +364,29 @@ def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers,
 
     rows = joined.mapInPandas(build, "id string, text string, tags array<string>, split string, row long, "
                                      "drop string, nans long, _h long").persist(StorageLevel.DISK_ONLY)
-    try:
-        status("Joining answers, building texts, filtering tags")
-        cap = F.lit(config.max_answers if config.max_answers is not None else 2 ** 62)
-        by_drop = rows.groupBy("drop").agg(F.count("*").alias("count"), F.sum(F.least("nans", cap)).alias("nans"),
-                                           F.sum("nans").alias("all_nans")).collect()
-        dropped = {r["drop"]: r["count"] for r in by_drop if r["drop"] != "orphan"}
-        if any(r["all_nans"] for r in by_drop):  # some answer was joined or orphaned (the embedded engine: both)
-            # the answers of the questions kept only (as the embedded engine counts), and those of no question
-            counts["answers_joined"] = int(sum(r["nans"] or 0 for r in by_drop if r["drop"] == ""))
-            counts["answers_orphaned"] = int(sum(r["all_nans"] or 0 for r in by_drop if r["drop"] == "orphan"))
-        counts["empty_text"] = dropped.get("empty_text", 0)
-        # the questions neither wanted nor leaked: the rest of the first copies (every wanted one is a row here)
-        counts["no_kept_tag"] = dropped.get("no_kept_tag", 0) + n_first - leaks - sum(dropped.values())
-        counts["kept"] = dropped.get("", 0)
-        if counts["kept"] == 0:
-            raise EmptyDatasetError(
-                f"no rows left: {counts['empty_text']} had no text after cleaning, {counts['no_kept_tag']} had none "
-                f"of the {len(kept_labels)} kept tags, {counts['duplicates']} were duplicates.",
-                path=source.plans[0].path,
-                fix="check the text column(s) and --fields (empty texts), --top-n, --exclude-tag, --min-tag-count.")
-        kept = rows.filter(F.col("drop") == "").drop("drop", "nans")
-        kept, label_table = _split(spark, kept, config, kept_labels, source, counts)
-        files = _write(kept, tmp)
-    finally:
-        rows.unpersist()
-        q.unpersist()
+    held.append(rows)
+    status("Joining answers, building texts, filtering tags")
+    cap = F.lit(config.max_answers if config.max_answers is not None else 2 ** 62)
+    by_drop = rows.groupBy("drop").agg(F.count("*").alias("count"), F.sum(F.least("nans", cap)).alias("nans"),
+                                       F.sum("nans").alias("all_nans")).collect()
+    dropped = {r["drop"]: r["count"] for r in by_drop if r["drop"] != "orphan"}
+    if any(r["all_nans"] for r in by_drop):  # some answer was joined or orphaned (the embedded engine: both)
+        # the answers of the questions kept only (as the embedded engine counts), and those of no question
+        counts["answers_joined"] = int(sum(r["nans"] or 0 for r in by_drop if r["drop"] == ""))
+        counts["answers_orphaned"] = int(sum(r["all_nans"] or 0 for r in by_drop if r["drop"] == "orphan"))
+    counts["empty_text"] = dropped.get("empty_text", 0)
+    # the questions neither wanted nor leaked: the rest of the first copies (every wanted one is a row here)
+    counts["no_kept_tag"] = dropped.get("no_kept_tag", 0) + n_first - leaks - sum(dropped.values())
+    counts["kept"] = dropped.get("", 0)
+    if counts["kept"] == 0:
+        raise EmptyDatasetError(
+            f"no rows left: {counts['empty_text']} had no text after cleaning, {counts['no_kept_tag']} had none "
+            f"of the {len(kept_labels)} kept tags, {counts['duplicates']} were duplicates.",
+            path=source.plans[0].path,
+            fix="check the text column(s) and --fields (empty texts), --top-n, --exclude-tag, --min-tag-count.")
+    kept = rows.filter(F.col("drop") == "").drop("drop", "nans")
+    kept, label_table = _split(spark, kept, config, kept_labels, source, counts)
+    files = _write(kept, tmp)
     return counts, label_table, kept_labels, files
 
 
@@ -465,12 +477,13 @@ def _dedupe(q, config: PrepareConfig):
     engine's ``hash()``); only the few rows they flag are joined back, broadcast, so the questions' texts are
     never shuffled for it.
     """
+    from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     column = config.split == "column"
     if not config.dedupe and not column:
-        return q.withColumn("_n", F.lit(1))
+        return q.withColumn("_n", F.lit(1)), None
     keys = q.filter(F.col("dkey").isNotNull()).select("dkey", "row", "split")
     if column:
         rank = F.element_at(F.create_map(*[x for i, name in enumerate(SPLITS) for x in (F.lit(name), F.lit(i))]),
@@ -483,9 +496,11 @@ def _dedupe(q, config: PrepareConfig):
     else:
         keys = keys.withColumn("_copy", F.row_number().over(Window.partitionBy("dkey").orderBy("row")))
         flags = keys.filter(F.col("_copy") > 1).select("row", "_copy", F.lit(False).alias("_leak"))
+    # kept: the tag counts' job and the answers' job both join them (computed again, the window cost ~2 s)
+    flags = flags.persist(StorageLevel.MEMORY_AND_DISK)
     q = q.join(F.broadcast(flags), "row", "left")
     q = q.withColumn("_n", F.coalesce("_copy", F.lit(1)) if config.dedupe else F.lit(1))
-    return q.withColumn("_leak", F.coalesce("_leak", F.lit(False))).drop("_copy")
+    return q.withColumn("_leak", F.coalesce("_leak", F.lit(False))).drop("_copy"), flags
 
 
 def _split(spark, kept, config: PrepareConfig, labels: list[str], source: SparkSource, counts: Counter):
@@ -632,33 +647,77 @@ def _have(kept, labels: list[str]) -> np.ndarray:
 
 def _write(kept, tmp: Path) -> dict:
     """Spark writes part files per split (in source order); the driver joins them into one Parquet file each."""
+    staging = tmp / "_spark"
+    status("Writing splits")
+    # in row order: ranges of rows by task (part files sort by task), and within each task sorted by split then
+    # row, so the writer needs no sort of its own by split (that sort need not keep the row order). Uncompressed:
+    # the driver reads them once and compresses what it writes (snappy cost Spark's write and the driver's read)
+    kept.select("id", "text", "tags", "split", "row").orderBy("row").sortWithinPartitions("split", "row") \
+        .write.mode("overwrite").option("compression", "none").partitionBy("split").parquet(staging.resolve().as_uri())
+    with ThreadPoolExecutor(len(SPLITS)) as pool:  # pyarrow decodes, encodes and hashes without the GIL
+        done = dict(zip(SPLITS, pool.map(lambda s: _join_parts(staging / f"split={s}", tmp, s), SPLITS)))
+    return {f"{s}.parquet": done[s] for s in SPLITS}
+
+
+def _join_parts(parts_dir: Path, tmp: Path, split: str) -> dict:
+    """One split's part files, in file-name order, copied into its split file a batch at a time (the driver's memory
+    does not grow with them); its row count and SHA-256."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from ..data import dataset as ds
     from ..data.prepare import ROW_SCHEMA
 
-    staging = tmp / "_spark"
-    status("Writing splits")
-    # in row order: ranges of rows by task (part files sort by task), and within each task sorted by split then
-    # row, so the writer needs no sort of its own by split (that sort need not keep the row order)
-    kept.select("id", "text", "tags", "split", "row").orderBy("row").sortWithinPartitions("split", "row") \
-        .write.mode("overwrite").partitionBy("split").parquet(staging.resolve().as_uri())
-    files = {}
-    for s in SPLITS:
-        parts = sorted((staging / f"split={s}").glob("part-*.parquet"))
-        rows = 0
-        with pq.ParquetWriter(ds.split_file(tmp, s), ROW_SCHEMA, compression="zstd") as writer:
-            for part in parts:  # a row group at a time: the driver's memory does not grow with the part files
-                for batch in pq.ParquetFile(part).iter_batches(batch_size=WRITE_BATCH_ROWS):
-                    table = pa.table({"id": batch["id"], "text": batch["text"],
-                                      "tags": batch["tags"].cast(pa.list_(pa.string())),
-                                      "split": pa.array([s] * batch.num_rows, pa.string()), "row": batch["row"]},
-                                     schema=ROW_SCHEMA)
-                    writer.write_table(table)
-                    rows += table.num_rows
-        files[f"{s}.parquet"] = {"rows": rows, "sha256": sha256_file(ds.split_file(tmp, s))}
-    return files
+    def batches():
+        for part in sorted(parts_dir.glob("part-*.parquet")):
+            yield from pq.ParquetFile(part).iter_batches(batch_size=WRITE_BATCH_ROWS)
+
+    rows = 0
+    with pq.ParquetWriter(ds.split_file(tmp, split), ROW_SCHEMA, compression="zstd") as writer:
+        for batch in _read_ahead(batches()):  # the next batch decoded while this one is encoded
+            table = pa.table({"id": batch["id"], "text": batch["text"],
+                              "tags": batch["tags"].cast(pa.list_(pa.string())),
+                              "split": pa.array([split] * batch.num_rows, pa.string()), "row": batch["row"]},
+                             schema=ROW_SCHEMA)
+            writer.write_table(table)
+            rows += table.num_rows
+    return {"rows": rows, "sha256": sha256_file(ds.split_file(tmp, split))}
+
+
+def _read_ahead(items, depth: int = 2):
+    """``items``, produced by a thread of its own up to ``depth`` ahead; its exception is raised here."""
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    end = object()
+
+    stop = threading.Event()
+
+    def produce():
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        box.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        pass
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            box.put(exc)
+            return
+        box.put(end)
+
+    threading.Thread(target=produce, daemon=True).start()
+    try:
+        while (item := box.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:  # the consumer stopped early: the producer must not wait on a full queue for ever
+        stop.set()
 
 
 def _manifest(source: SparkSource, config: PrepareConfig, counts: Counter, label_table, files, tmp: Path,
