@@ -321,8 +321,12 @@ def _jsonl_header(path: str, encoding: str) -> list[str] | None:
 # ------------------------------------------------------------------------------------------- reading
 
 
-def read_parsed(spark, source: SparkSource, config: PrepareConfig):
-    """All files read and parsed: one DataFrame of :data:`PARSED_SCHEMA` rows (not yet computed)."""
+def read_parsed(spark, source: SparkSource, config: PrepareConfig, cuts: dict | None = None):
+    """All files read and parsed: one DataFrame of :data:`PARSED_SCHEMA` rows (not yet computed).
+
+    ``cuts``: per plan index, its :func:`cut_ranges` (or a future of them), when the caller computed them already
+    (``prepare`` does while the JVM starts); else they are computed here.
+    """
     from pyspark.sql import functions as F
 
     frames = []
@@ -330,8 +334,11 @@ def read_parsed(spark, source: SparkSource, config: PrepareConfig):
         if plan.reader == "driver":
             frames.append(_read_on_driver(spark, plan, source, config))
             continue
-        df = _csv_ranges(spark, plan) if plan.reader == "csv" and splittable(plan.path, plan.options["encoding"]) \
-            else _read(spark, plan)
+        ranges = (cuts or {}).get(index)
+        ranges = ranges.result() if hasattr(ranges, "result") else ranges
+        if ranges is None:
+            ranges = cut_ranges(plan)
+        df = _csv_ranges(spark, plan, ranges) if ranges is not None else _read(spark, plan)
         if plan.columns.get("header") is None and plan.role in ("parquet", "jsonl"):
             plan.columns = table_columns(plan.path, _remote_header(spark, plan, df), config)
         df = df.withColumn("_file", F.lit(index))
@@ -377,16 +384,24 @@ def narrowness(role: str) -> int:
     return 16 if role in ("kt", "kn", "kr") else 1
 
 
-def _csv_ranges(spark, plan: FilePlan):
-    """A local CSV file as one row per byte range of :func:`.csv_ranges.record_ranges` (one task each, in order);
-    the parser reads its range (``plan.reader`` becomes ``ranges``)."""
+def cut_ranges(plan: FilePlan) -> list[tuple[int, int]] | None:
+    """The byte ranges (one task each, in order) of a local CSV file that :func:`.csv_ranges.record_ranges` can cut;
+    None for a file Spark's own reader reads. One pass over the file on the driver (1.6 s for the Kaggle dump's
+    2 GB), so ``prepare`` runs it while the JVM starts."""
     from . import csv_ranges
 
-    if plan.columns.get("header") is None:
-        plan.columns["header"] = _header(plan.path, plan.options["encoding"], plan.options["sep"])
+    if plan.reader != "csv" or not splittable(plan.path, plan.options["encoding"]):
+        return None
     # Tags.csv / PostTags.csv: ~17 bytes a row, 16x the rows of a text file per byte (the Kaggle Tags.csv, 1.9M
     # rows in 32 MB, was one task of 13 s of Python; in 4 MB ranges, 8 tasks)
-    ranges = csv_ranges.record_ranges(plan.path, csv_ranges.RANGE_BYTES // narrowness(plan.role))
+    return csv_ranges.record_ranges(plan.path, csv_ranges.RANGE_BYTES // narrowness(plan.role))
+
+
+def _csv_ranges(spark, plan: FilePlan, ranges: list[tuple[int, int]]):
+    """A local CSV file as one row per byte range of :func:`cut_ranges`; the parser reads its range (``plan.reader``
+    becomes ``ranges``)."""
+    if plan.columns.get("header") is None:
+        plan.columns["header"] = _header(plan.path, plan.options["encoding"], plan.options["sep"])
     plan.reader = "ranges"
     rdd = spark.sparkContext.parallelize(ranges, len(ranges))
     return spark.createDataFrame(rdd, "start long, end long")
