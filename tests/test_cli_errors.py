@@ -150,6 +150,24 @@ def test_right_encoding_reads_the_file(tmp_path, kind):
     assert any("café" in text for text in read_all(out)["text"])
 
 
+def test_undecodable_byte_in_a_non_utf8_encoding_names_the_line(tmp_path):
+    """cp1252 leaves 0x81 undefined: the CSV reader decodes other encodings itself, a megabyte at a time, and a bad
+    byte far into the file still gives the file, the line and the fix (and blocks of rows before it decode)."""
+    rows = [f"{i},question number {i} about café,tag{i % 3}" for i in range(1, 30_001)]
+    bad = 25_000  # a row past the first megabyte: the error comes from a later block
+    rows[bad - 2] = f"{bad - 1},a byte cp1252 lacks: \x81 here,tag0"
+    path = tmp_path / "titles.csv"
+    path.write_bytes(("Id,Title,Tags\n" + "\n".join(rows) + "\n").encode("latin-1"))
+    assert path.stat().st_size > 1 << 20
+    result = prepare(path, "--out", tmp_path / "ds", "--encoding", "cp1252", "--text-column", "Title",
+                     "--label-column", "Tags")
+    assert_user_error(result, "cp1252", "0x81", path=path, line=bad)
+    assert not (tmp_path / "ds").exists()
+    fine = prepare_ok(path, tmp_path / "latin1", "--encoding", "latin-1", "--text-column", "Title",
+                      "--label-column", "Tags", "--split", "none")
+    assert sum("café" in text for text in read_all(fine)["text"]) == 30_000 - 1
+
+
 # ------------------------------------------------------------------------------------ malformed rows
 
 

@@ -167,3 +167,19 @@ def test_undecodable_bytes_stop_with_the_embedded_message(spark, tmp_path, monke
     assert f"Posts.csv:{line}: cannot decode the file as utf-8" in result.stderr, describe(result)
     assert f"Posts.csv:{line}:" in embedded.stderr, describe(embedded)
     assert not (tmp_path / "s").exists()
+
+
+def test_an_undecodable_byte_raises_with_its_offset_in_the_range(tmp_path):
+    """A range in another encoding is transcoded in one piece; a byte the codec lacks (0x81 in cp1252) raises
+    ``UnicodeDecodeError`` whose ``start`` is its offset in the range, which the task turns into a line."""
+    path = tmp_path / "q.csv"
+    body = "Id,Body\n" + "".join(f'{i},"café {i}\nline two"\n' for i in range(200))
+    data = body.encode("cp1252")
+    bad = data.index("café 50".encode("cp1252")) + 3  # the é of row 50
+    path.write_bytes(data[:bad] + b"\x81" + data[bad + 1:])
+    (start, end), *_ = record_ranges(str(path), 1 << 20)
+    with pytest.raises(UnicodeDecodeError) as caught:
+        list(read_range(str(path), start, end, ["Id", "Body"], encoding="cp1252"))
+    assert start + caught.value.start == bad
+    frames = list(read_range(str(path), start, end, ["Id", "Body"], encoding="latin-1"))
+    assert sum(len(f) for f in frames) == 200 and frames[0]["Body"][1] == "café 1\nline two"
