@@ -150,8 +150,8 @@ def estimate(spark_run: dict, start: dict, input_bytes: int, cores_used: int) ->
         f"~{FULL_DUMP['bytes'] / 1e9:.0f} GB of Posts.xml, split into 128 MB tasks (~800 tasks)",
         f"parallel efficiency {EFFICIENCY} (shuffles of the join and the dedupe window, stragglers, the "
         "driver's small steps), executors with 2-4 GB per core, the input read at >= 50 MB/s per core",
-        "plus the start-up measured here; the driver's final join of part files into one Parquet per split "
-        "(~30 GB of text) at ~200 MB/s",
+        "plus the start-up measured here; one task writing the split files (one Parquet file each, ~30 GB of "
+        "text in all) at ~200 MB/s",
     ], "measured": {"cpu_seconds_per_gb": round(cpu_per_byte * 1e9, 1),
                     "busy_seconds_local": round(busy, 1), "cores_used": cores_used},
         "core_hours_full_dump": round(core_seconds_full / 3600, 1), "hours": {}}

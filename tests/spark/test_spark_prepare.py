@@ -213,23 +213,3 @@ def test_jsonl_rows_without_a_named_key_are_malformed_on_both_engines(spark, tmp
     a, b = read_all(on_spark), read_all(embedded)
     assert a["id"].tolist() == b["id"].tolist() and len(a) == 90 - missing
 
-
-def test_read_ahead_keeps_order_and_raises_the_producers_error():
-    """The driver's copy of the part files decodes a batch ahead in a thread: same items in the same order, and a
-    failure while reading reaches the caller instead of hanging it."""
-    from multilabeltext.spark.prepare import _read_ahead
-
-    assert list(_read_ahead(iter(range(100)), depth=2)) == list(range(100))
-
-    def failing():
-        yield 1
-        raise OSError("part file truncated")
-
-    got = []
-    with pytest.raises(OSError, match="truncated"):
-        for item in _read_ahead(failing()):
-            got.append(item)
-    assert got == [1]
-    early = _read_ahead(iter(range(10 ** 6)), depth=1)
-    assert next(early) == 0
-    early.close()  # the consumer stops: the producer thread is told to stop rather than block on a full queue
