@@ -657,13 +657,15 @@ def _write(kept, tmp: Path) -> dict:
 
     staging = tmp / "_spark"
     status("Writing splits")
-    # one task, its rows sorted by split then row: the partitioned writer then writes each split as one file, in row
-    # order, whatever the partitioning before (no part files for the driver to join: at scale 1 that copy and the
-    # global sort before it took ~8 s; this ~5 s). zstd at level 1, as the embedded engine writes
-    # (the directories are named by a copy of the split column: the files keep the column itself, as embedded)
+    # partitioned by the split, each split's rows are in one task, sorted there by split then row: the partitioned
+    # writer then writes each split as one file, in row order, whatever the partitioning before (no part files for
+    # the driver to join: at scale 1 that copy and the global sort before it took ~8 s; this ~5 s). Two tasks: by
+    # Spark's hash, train has one of its own and validation and test share the other (a collision would only cost
+    # the parallelism). zstd at level 1, as the embedded engine writes. The directories are named by a copy of the
+    # split column: the files keep the column itself, as embedded
     from pyspark.sql import functions as F
 
-    kept.select("id", "text", "tags", "split", "row", F.col("split").alias("_dir")).repartition(1) \
+    kept.select("id", "text", "tags", "split", "row", F.col("split").alias("_dir")).repartition(2, "_dir") \
         .sortWithinPartitions("_dir", "row").write.mode("overwrite").option("compression", "zstd") \
         .option("parquet.compression.codec.zstd.level", "1").option("parquet.block.size", str(WRITE_ROW_GROUP_BYTES)) \
         .partitionBy("_dir").parquet(staging.resolve().as_uri())
