@@ -668,7 +668,7 @@ def _write(kept, tmp: Path) -> dict:
     kept.select("id", "text", "tags", "split", "row", F.col("split").alias("_dir")).repartition(2, "_dir") \
         .sortWithinPartitions("_dir", "row").write.mode("overwrite").option("compression", "zstd") \
         .option("parquet.compression.codec.zstd.level", "1").option("parquet.block.size", str(WRITE_ROW_GROUP_BYTES)) \
-        .partitionBy("_dir").parquet(staging.resolve().as_uri())
+        .option("maxRecordsPerFile", 0).partitionBy("_dir").parquet(staging.resolve().as_uri())  # 0: one file, always
     files = {}
     for s in SPLITS:
         target = ds.split_file(tmp, s)

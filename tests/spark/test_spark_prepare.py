@@ -123,6 +123,8 @@ def test_the_split_does_not_depend_on_partitioning(spark, tmp_path):  # noqa: F8
         spark.conf.unset("spark.sql.files.maxPartitionBytes")
     for s in SPLITS:
         assert read_split(many, s).equals(read_split(default, s)), s
+        rows = read_split(many, s)["row"]
+        assert rows.is_monotonic_increasing, s  # each split file in source order
     assert json.loads((many / "labels.json").read_text()) == json.loads((default / "labels.json").read_text())
     assert read_manifest_json(many)["labels"] == read_manifest_json(default)["labels"]
 
@@ -213,3 +215,17 @@ def test_jsonl_rows_without_a_named_key_are_malformed_on_both_engines(spark, tmp
     a, b = read_all(on_spark), read_all(embedded)
     assert a["id"].tolist() == b["id"].tolist() and len(a) == 90 - missing
 
+
+
+def test_a_session_limit_on_records_per_file_still_gives_one_file_per_split(spark, tmp_path):  # noqa: F811
+    """Spark writes each split file in one task; a session's ``maxRecordsPerFile`` (which would cut it into several
+    part files) does not apply to it."""
+    spark.conf.set("spark.sql.files.maxRecordsPerFile", "50")
+    try:
+        out = prepare_spark_ok([BEER_XML], tmp_path / "limited", "--top-n", "20")
+    finally:
+        spark.conf.unset("spark.sql.files.maxRecordsPerFile")
+    manifest = read_manifest_json(out)
+    assert manifest["counts"]["splits"]["train"] > 50
+    for s in SPLITS:
+        assert len(read_split(out, s)) == manifest["counts"]["splits"][s], s
