@@ -11,7 +11,7 @@ The flow (each Python step an embedded pure batch function run through ``mapInPa
    ``--max-answers``), clean those answers (``transforms.clean_answers``), build texts
    (``transforms.build_texts``), restrict tags (``tags.filter_tags``), drop rows left empty or untagged;
 4. split by a hash of the id with the seed, then repair the rare tags (:mod:`.split`);
-5. Spark writes each split as one Parquet file (one task: sorted by split, then row) into a temporary sibling
+5. Spark writes each split as one Parquet file (all of it in one task, sorted by row) into a temporary sibling
    of ``--out``; the driver moves them to ``train/validation/test.parquet`` (the embedded layout and columns),
    writes ``labels.json`` and ``manifest.json``, and renames the directory into place only when everything
    succeeded.
@@ -108,7 +108,8 @@ def _run(spark, source: SparkSource, config: PrepareConfig, tmp: Path, cuts: dic
     from pyspark.sql import functions as F
 
     counts: Counter = Counter()
-    parsed = read_parsed(spark, source, config, cuts).persist(StorageLevel.DISK_ONLY)
+    ranges = {index: cut.result() for index, cut in cuts.items()} if cuts is not None else None
+    parsed = read_parsed(spark, source, config, ranges).persist(StorageLevel.DISK_ONLY)
     try:
         status(f"Reading {source.format_name} on Spark ({spark.sparkContext.defaultParallelism} cores)")
         # one job: a count per kind, and the partitions' summary rows (kind "p", one per partition) as they are
@@ -438,11 +439,15 @@ def _join_answers(q, answers, config: PrepareConfig, html: bool, drop_code: bool
     # question is the orphans of one parent: one row of its own, ``_orphan``, counted with the dropped rows)
     wanted = q.filter(F.col("_wanted"))
     fields_q = [c for c in wanted.columns if c != "id"]
-    none = F.lit(None)
-    both = wanted.select("id", F.struct(*fields_q).alias("_q"),
-                         none.cast("struct<s:long,pid:int,local:long,body:string>").alias("_a")).unionByName(
-        a.select(F.col("parent_id").alias("id"), none.cast(wanted.select(F.struct(*fields_q)).schema[0].dataType)
-                 .alias("_q"), F.struct((-F.col("score")).alias("s"), "pid", "local", "body").alias("_a")))
+    question = F.struct(*fields_q)
+    answer = F.struct((-F.col("score")).alias("s"), "pid", "local", "body")  # sorts best score, then source order
+    a = a.withColumnRenamed("parent_id", "id")
+
+    def null_of(frame, struct):  # a null of ``struct``'s type, for the other side of the union
+        return F.lit(None).cast(frame.select(struct).schema[0].dataType)
+
+    both = wanted.select("id", question.alias("_q"), null_of(a, answer).alias("_a")).unionByName(
+        a.select("id", null_of(wanted, question).alias("_q"), answer.alias("_a")))
     groups = both.groupBy("id").agg(F.collect_list("_q").alias("_qs"),
                                     F.array_sort(F.collect_list("_a")).alias("_as"))
     chosen = F.col("_as") if config.max_answers is None else F.slice("_as", 1, config.max_answers)

@@ -324,20 +324,19 @@ def _jsonl_header(path: str, encoding: str) -> list[str] | None:
 def read_parsed(spark, source: SparkSource, config: PrepareConfig, cuts: dict | None = None):
     """All files read and parsed: one DataFrame of :data:`PARSED_SCHEMA` rows (not yet computed).
 
-    ``cuts``: per plan index, its :func:`cut_ranges` (or a future of them), when the caller computed them already
-    (``prepare`` does while the JVM starts); else they are computed here.
+    ``cuts``: per plan index, its :func:`cut_ranges`, when the caller computed them already (``prepare`` does
+    while the JVM starts); else they are computed here.
     """
     from pyspark.sql import functions as F
 
+    if cuts is None:
+        cuts = {index: cut_ranges(plan) for index, plan in enumerate(source.plans)}
     frames = []
     for index, plan in enumerate(source.plans):
         if plan.reader == "driver":
             frames.append(_read_on_driver(spark, plan, source, config))
             continue
-        ranges = (cuts or {}).get(index)
-        ranges = ranges.result() if hasattr(ranges, "result") else ranges
-        if ranges is None:
-            ranges = cut_ranges(plan)
+        ranges = cuts[index]
         df = _csv_ranges(spark, plan, ranges) if ranges is not None else _read(spark, plan)
         if plan.columns.get("header") is None and plan.role in ("parquet", "jsonl"):
             plan.columns = table_columns(plan.path, _remote_header(spark, plan, df), config)
