@@ -78,6 +78,39 @@ def test_malformed_rows_counted_with_lines_and_strict_stops(spark, tmp_path):  #
     assert not (tmp_path / "strict").exists()
 
 
+def test_malformed_answers_counted_with_lines_and_strict_stops(spark, tmp_path):  # noqa: F811
+    """The Kaggle Answers.csv is read late, by the answers' join (never cached): its malformed rows are still
+    counted, with the embedded engine's examples, and ``--strict`` stops at them before anything is written."""
+    import csv
+
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    with open(dump / "Questions.csv", "w", newline="") as q, open(dump / "Answers.csv", "w", newline="") as a, \
+            open(dump / "Tags.csv", "w", newline="") as t:
+        qw, aw, tw = csv.writer(q), csv.writer(a), csv.writer(t)
+        qw.writerow(["Id", "OwnerUserId", "CreationDate", "Score", "Title", "Body"])
+        aw.writerow(["Id", "OwnerUserId", "CreationDate", "ParentId", "Score", "Body"])
+        tw.writerow(["Id", "Tag"])
+        for i in range(1, 41):
+            qw.writerow([i, "NA", "2016-01-01", 1, f"question {i}", f"<p>body {i}</p>"])
+            aw.writerow([1000 + i, "NA", "2016-01-02", i, 1, f"<p>answer {i}</p>"])
+            tw.writerow([i, ["pandas", "numpy", "django"][i % 3]])
+            if i in (7, 30):
+                aw.writerow([2000 + i, "NA", "2016-01-02"])  # three fields of six: malformed
+    ok = spark_prepare(dump / "Questions.csv", "--out", tmp_path / "s")
+    assert ok.exit_code == 0, describe(ok)
+    embedded = run_cli("prepare", dump / "Questions.csv", "--out", tmp_path / "e", "--quiet")
+    assert embedded.exit_code == 0, describe(embedded)
+    counts, expected = read_manifest_json(tmp_path / "s")["counts"], read_manifest_json(tmp_path / "e")["counts"]
+    assert counts["malformed"] == expected["malformed"] == 2
+    assert counts["answers_read"] == expected["answers_read"] == 40
+    assert counts["malformed_examples"] == expected["malformed_examples"]
+    assert counts["malformed_examples"][0].startswith("Answers.csv:9: ")
+    result = spark_prepare(dump / "Questions.csv", "--out", tmp_path / "strict", "--strict")
+    assert_user_error(result, "Answers.csv:9", "--strict")
+    assert not (tmp_path / "strict").exists()
+
+
 def test_empty_texts_give_the_embedded_message(spark, tmp_path):  # noqa: F811
     table = tmp_path / "t.tsv"
     table.write_text("text\ttags\n \ta\n\tb\n", encoding="utf-8")
