@@ -4,7 +4,8 @@ The flow (each Python step an embedded pure batch function run through ``mapInPa
 
 1. read and parse every file (:mod:`.readers`), cleaning the questions' titles and bodies as they are parsed
    (``transforms.clean_questions``); count questions, answers, other posts, malformed rows; number questions
-   in source order from each partition's counts (``row``, as the embedded engine does);
+   in source order from each partition's counts (``row``, as the embedded engine does). A Kaggle Answers.csv
+   is the exception: it is read by step 3's join itself (never cached) and counted by the tasks that read it;
 2. drop identical questions (a window over the hash of ``transforms.question_key_texts``, the first in source
    order stays); count tags (a group-by) and choose them (``tags.select_tags``);
 3. join answers to their question by ``ParentId`` (a shuffle; best score first, then source order;
@@ -40,12 +41,24 @@ from ..jsonfile import write_json
 from ..outputs import atomic_directory, check_replaceable
 from ..progress import status
 from ..safefiles import sha256_file
-from .readers import SparkSource, cut_ranges, display_name, is_uri, plan_source, read_parsed
+from .readers import (
+    MALFORMED_EXAMPLES,
+    SparkSource,
+    cut_ranges,
+    display_name,
+    is_uri,
+    plan_source,
+    read_parsed,
+    read_tally,
+)
 
 # a join side keyed by question (the Kaggle tags, the answers' parents) is broadcast up to this many questions
 # (~100 MB on the executors; Spark's own broadcast threshold cannot see these sides' sizes in time)
 BROADCAST_MAX_QUESTIONS = 1_000_000
 WRITE_ROW_GROUP_BYTES = 32 << 20  # Parquet row groups of the split files (streaming readers decode one at a time)
+# the hash split's histogram: 4,096 buckets of the 63-bit keys (a cut is found among one bucket's rows: ~50 at
+# the Kaggle dump's 200k kept rows, ~6,000 at 24M)
+HIST_SHIFT = 63 - 12
 
 
 def prepare_spark(inputs: list[str | Path], out: str | Path, config: PrepareConfig | None = None, *,
@@ -109,7 +122,14 @@ def _run(spark, source: SparkSource, config: PrepareConfig, tmp: Path, cuts: dic
 
     counts: Counter = Counter()
     ranges = {index: cut.result() for index, cut in cuts.items()} if cuts is not None else None
-    parsed = read_parsed(spark, source, config, ranges).persist(StorageLevel.DISK_ONLY)
+    # the Kaggle Answers.csv is read by the answers' join itself, never cached: the disk cache of the parsed
+    # records, scanned four times, then holds 0.4 GB instead of 1.2 GB at scale 1 (about 8 s less of the JVM's CPU);
+    # the answers' counts and malformed rows come from the tasks that read them (``tally``)
+    late_files = _late_files(source, config)
+    early_files = [i for i in range(len(source.plans)) if i not in late_files]
+    parsed = read_parsed(spark, source, config, ranges, files=early_files).persist(StorageLevel.DISK_ONLY)
+    tally = read_tally(spark) if late_files else None
+    late = read_parsed(spark, source, config, ranges, files=late_files, tally=tally) if late_files else None
     try:
         status(f"Reading {source.format_name} on Spark ({spark.sparkContext.defaultParallelism} cores)")
         # one job: a count per kind, and the partitions' summary rows (kind "p", one per partition) as they are
@@ -124,10 +144,17 @@ def _run(spark, source: SparkSource, config: PrepareConfig, tmp: Path, cuts: dic
         offsets = _offsets(parts)
         _check_read(source, config, parsed, by_kind, parts, offsets, counts)
         broadcast = by_kind.get("q", 0) <= BROADCAST_MAX_QUESTIONS
-        questions, answers = _questions_answers(spark, parsed, source, config, offsets, broadcast)
-        return _rest(spark, source, config, questions, answers, counts, tmp, len(parts), broadcast)
+        questions, answers = _questions_answers(spark, parsed, source, config, offsets, broadcast, late)
+        return _rest(spark, source, config, questions, answers, counts, tmp, len(parts), broadcast, tally)
     finally:
         parsed.unpersist()
+
+
+def _late_files(source: SparkSource, config: PrepareConfig) -> list[int]:
+    """The plans read only when the answers are joined (a Kaggle Answers.csv, when answers are used)."""
+    if "answers" not in config.fields or config.max_answers == 0:
+        return []
+    return [i for i, plan in enumerate(source.plans) if plan.role == "ka"]
 
 
 def _small_side(frame, broadcast: bool):
@@ -176,23 +203,12 @@ def _check_read(source, config, parsed, by_kind, parts, offsets, counts) -> None
                   other_posts=by_kind.get("o", 0), malformed=by_kind.get("m", 0))
     examples = []
     if by_kind.get("m"):
-        rows = parsed.filter(F.col("kind") == "m").orderBy("pid", "local").limit(5).collect()
-        for r in rows:
-            plan = source.plans[r["file"]]
-            line = None
-            if plan.reader == "text":
-                line = offsets["file_local"][r["pid"]] + r["local"] + 1
-            elif plan.reader == "ranges" and r["score"] is not None:  # a CSV range's row: where it starts
-                from .csv_ranges import line_at
-
-                line = line_at(plan.path, r["score"])
-            where = f"{display_name(plan.path)}:{line}" if line else display_name(plan.path)
-            examples.append((plan.path, line, f"{where}: {r['note']}"))
+        rows = parsed.filter(F.col("kind") == "m").orderBy("pid", "local").limit(MALFORMED_EXAMPLES).collect()
+        examples = [_malformed_example(source, offsets, r["file"], r["pid"], r["local"], r["score"], r["note"])
+                    for r in rows]
     counts["malformed_examples"] = [e[2] for e in examples]
     if config.strict and examples:
-        path, line, text = examples[0]
-        raise MalformedInputError(f"malformed row: {text.split(': ', 1)[1]}", path=path, line=line,
-                                  fix="repair the row, or leave out --strict to skip such rows with a count.")
+        _stop_strict(examples[0])
     for index, plan in enumerate(source.plans):
         mine = [p for p in parts if p["file"] == index]
         if plan.role == "xml" and not sum(p["score"] for p in mine):
@@ -214,8 +230,45 @@ def _check_read(source, config, parsed, by_kind, parts, offsets, counts) -> None
                                 fix="check the file and --format (Posts files need PostTypeId=1 rows).")
 
 
-def _questions_answers(spark, parsed, source: SparkSource, config: PrepareConfig, offsets, broadcast: bool):
-    """Questions (id, title, body, tags, split, row) and answers (parent_id, body, score, pid, local)."""
+def _malformed_example(source: SparkSource, offsets, file: int, pid: int, local: int, score, note: str):
+    """``(path, line, "name:line: why")`` for a malformed record (no line where the reader cannot tell it)."""
+    plan = source.plans[file]
+    line = None
+    if plan.reader == "text":
+        line = offsets["file_local"][pid] + local + 1
+    elif plan.reader == "ranges" and score is not None:  # a CSV range's row: where it starts
+        from .csv_ranges import line_at
+
+        line = line_at(plan.path, score)
+    where = f"{display_name(plan.path)}:{line}" if line else display_name(plan.path)
+    return plan.path, line, f"{where}: {note}"
+
+
+def _stop_strict(example) -> None:
+    path, line, text = example
+    raise MalformedInputError(f"malformed row: {text.split(': ', 1)[1]}", path=path, line=line,
+                              fix="repair the row, or leave out --strict to skip such rows with a count.")
+
+
+def _count_late(source: SparkSource, config: PrepareConfig, tally: dict, counts: Counter) -> None:
+    """The late files' records (:func:`_late_files`), counted by the tasks that read them, into ``counts``; their
+    malformed examples after the others' (those files come last), and ``--strict`` stops at the first."""
+    kinds: Counter = Counter()
+    examples = []
+    for (file, pid), part in sorted(tally.items()):
+        kinds.update(part["kinds"])
+        examples += [_malformed_example(source, None, file, pid, *m) for m in part["malformed"]]
+    counts.update(answers_read=kinds.get("a", 0), other_posts=kinds.get("o", 0), malformed=kinds.get("m", 0))
+    room = MALFORMED_EXAMPLES - len(counts["malformed_examples"])
+    counts["malformed_examples"] = counts["malformed_examples"] + [e[2] for e in examples[:max(room, 0)]]
+    if config.strict and examples:
+        _stop_strict(examples[0])
+
+
+def _questions_answers(spark, parsed, source: SparkSource, config: PrepareConfig, offsets, broadcast: bool,
+                       late=None):
+    """Questions (id, title, body, tags, split, row) and answers (parent_id, body, score, pid, local); the
+    answers from ``late`` (the late files' records) when given."""
     from pyspark.sql import functions as F
 
     q = parsed.filter(F.col("kind") == "q").withColumn("row", _lookup(offsets["row"], "pid") + F.col("qlocal"))
@@ -235,7 +288,7 @@ def _questions_answers(spark, parsed, source: SparkSource, config: PrepareConfig
     q = q.select("id", "title", "body", "tags", "split", "row", "dkey")
     answers = None
     if "answers" in config.fields and config.max_answers != 0:
-        answers = parsed.filter((F.col("kind") == "a") & F.col("parent_id").isNotNull()) \
+        answers = (parsed if late is None else late).filter((F.col("kind") == "a") & F.col("parent_id").isNotNull()) \
             .select("parent_id", "body", "score", "pid", "local")
     return q, answers
 
@@ -275,19 +328,21 @@ def _kaggle_tags(parsed, q, broadcast: bool, post_tags: bool):
 
 
 def _rest(spark, source: SparkSource, config: PrepareConfig, questions, answers, counts: Counter, tmp: Path,
-          read_partitions: int, broadcast: bool):
+          read_partitions: int, broadcast: bool, tally=None):
     """De-duplicate, count and choose the tags, join the answers, build the texts, split, write; every frame
-    persisted on the way is released at the end, whether it succeeded or not."""
+    persisted on the way is released at the end, whether it succeeded or not. ``tally``: the late files'
+    accumulator (:func:`_late_files`), complete once the answers are joined."""
     held: list = []
     try:
-        return _rest_held(spark, source, config, questions, answers, counts, tmp, read_partitions, broadcast, held)
+        return _rest_held(spark, source, config, questions, answers, counts, tmp, read_partitions, broadcast, held,
+                          tally)
     finally:
         for frame in held:
             frame.unpersist()
 
 
 def _rest_held(spark, source: SparkSource, config: PrepareConfig, questions, answers, counts: Counter, tmp: Path,
-               read_partitions: int, broadcast: bool, held: list):
+               read_partitions: int, broadcast: bool, held: list, tally=None):
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -371,8 +426,16 @@ def _rest_held(spark, source: SparkSource, config: PrepareConfig, questions, ans
     held.append(rows)
     status("Joining answers, building texts, filtering tags")
     cap = F.lit(config.max_answers if config.max_answers is not None else 2 ** 62)
-    by_drop = rows.groupBy("drop").agg(F.count("*").alias("count"), F.sum(F.least("nans", cap)).alias("nans"),
-                                       F.sum("nans").alias("all_nans")).collect()
+    # the same job takes the histogram of the kept rows' split keys that the hash split cuts at (a scan less)
+    bucket = F.when(F.col("drop") == "", F.shiftright("_h", HIST_SHIFT)) if config.split == "iterative" \
+        else F.lit(None).cast("long")
+    groups = rows.groupBy("drop", bucket.alias("_b")).agg(
+        F.count("*").alias("count"), F.sum(F.least("nans", cap)).alias("nans"), F.sum("nans").alias("all_nans"),
+    ).collect()
+    by_drop = _sum_by_drop(groups)
+    if tally is not None:  # the answers were read by the job just run
+        _count_late(source, config, tally.value, counts)
+    hist = sorted((r["_b"], r["count"]) for r in groups if r["drop"] == "" and r["_b"] is not None)
     dropped = {r["drop"]: r["count"] for r in by_drop if r["drop"] != "orphan"}
     if any(r["all_nans"] for r in by_drop):  # some answer was joined or orphaned (the embedded engine: both)
         # the answers of the questions kept only (as the embedded engine counts), and those of no question
@@ -389,9 +452,21 @@ def _rest_held(spark, source: SparkSource, config: PrepareConfig, questions, ans
             path=source.plans[0].path,
             fix="check the text column(s) and --fields (empty texts), --top-n, --exclude-tag, --min-tag-count.")
     kept = rows.filter(F.col("drop") == "").drop("drop", "nans")
-    kept, label_table = _split(spark, kept, config, kept_labels, source, counts)
+    kept, label_table = _split(spark, kept, config, kept_labels, source, counts, hist)
     files = _write(kept, tmp)
     return counts, label_table, kept_labels, files
+
+
+def _sum_by_drop(groups) -> list[dict]:
+    """The ``(drop, bucket)`` groups' counts summed per ``drop`` (``count``, ``nans``, ``all_nans``)."""
+    out: dict = {}
+    for r in groups:
+        total = out.setdefault(r["drop"], {"drop": r["drop"], "count": 0, "nans": None, "all_nans": None})
+        total["count"] += r["count"]
+        for key in ("nans", "all_nans"):
+            if r[key] is not None:
+                total[key] = (total[key] or 0) + r[key]
+    return list(out.values())
 
 
 def _spread(frame, cores: int, partitions: int):
@@ -511,8 +586,10 @@ def _dedupe(q, config: PrepareConfig):
     return q.withColumn("_leak", F.coalesce("_leak", F.lit(False))).drop("_copy"), flags
 
 
-def _split(spark, kept, config: PrepareConfig, labels: list[str], source: SparkSource, counts: Counter):
-    """A ``split`` column (hash + rare-tag repair, the data's own, or all train) and the per-tag counts."""
+def _split(spark, kept, config: PrepareConfig, labels: list[str], source: SparkSource, counts: Counter,
+           hist: list | None = None):
+    """A ``split`` column (hash + rare-tag repair, the data's own, or all train) and the per-tag counts;
+    ``hist``: the kept rows' key histogram (:func:`_cuts`), when the caller has it."""
     from pyspark.sql import functions as F
 
     if config.split == "none":
@@ -520,7 +597,7 @@ def _split(spark, kept, config: PrepareConfig, labels: list[str], source: SparkS
     elif config.split == "column":
         kept = _carve_validation(kept, config, labels, counts)
     else:
-        kept, have = _hash_split(kept, config, labels, counts["kept"])
+        kept, have = _hash_split(kept, config, labels, counts["kept"], hist)
     if config.split != "iterative":
         have = _have(kept, labels)
     table = [{"tag": t, "count": int(have[i].sum()), **{s: int(have[i, j]) for j, s in enumerate(SPLITS)}}
@@ -548,7 +625,7 @@ def _carve_validation(kept, config: PrepareConfig, labels: list[str], counts: Co
     return train.unionByName(kept.filter(F.col("split") != "train").select("id", "text", "tags", "split", "row"))
 
 
-def _hash_split(kept, config: PrepareConfig, labels: list[str], n: int):
+def _hash_split(kept, config: PrepareConfig, labels: list[str], n: int, hist: list | None = None):
     """Rows dealt to the parts in the order of their hash key, exact sizes; then the rare-tag repair."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
@@ -568,7 +645,7 @@ def _hash_split(kept, config: PrepareConfig, labels: list[str], n: int):
     if "_h" not in kept.columns:  # prepare's rows carry their key (persisted); a carved train split gets it here
         kept = kept.select("id", "text", "tags", "split", "row").mapInPandas(keyed, schema) \
             .persist(StorageLevel.DISK_ONLY)
-    cuts = _cuts(kept, boundaries(n, ratios), n)
+    cuts = _cuts(kept, boundaries(n, ratios), n, hist)
     part = F.lit(len(SPLITS) - 1)
     for j in reversed(range(len(cuts))):
         part = F.when(_before(cuts[j]), F.lit(j)).otherwise(part)
@@ -608,16 +685,18 @@ def _hash_split(kept, config: PrepareConfig, labels: list[str], n: int):
     return kept.withColumn("split", split).drop("_h", "_p"), have  # have: kept up to date by every move
 
 
-def _cuts(kept, ranks: list[int], n: int) -> list:
-    """The (key, row) at each rank in (key, row) order, from one histogram of the keys; None past the end."""
+def _cuts(kept, ranks: list[int], n: int, hist: list | None = None) -> list:
+    """The (key, row) at each rank in (key, row) order, from one histogram of the keys (``hist``: sorted
+    ``(key >> HIST_SHIFT, rows)`` pairs, computed here unless given); None past the end."""
     from pyspark.sql import functions as F
 
-    shift = 63 - 16
+    shift = HIST_SHIFT
     wanted = [k for k in ranks if k < n]
     if not wanted:
         return [None] * len(ranks)
-    hist = sorted((r["b"], r["count"]) for r in
-                  kept.groupBy(F.shiftright("_h", shift).alias("b")).count().collect())
+    if hist is None:
+        hist = sorted((r["b"], r["count"]) for r in
+                      kept.groupBy(F.shiftright("_h", shift).alias("b")).count().collect())
     where = {}  # rank -> (bucket, rank within the bucket)
     seen = 0
     for b, c in hist:

@@ -27,6 +27,7 @@ driver first, so a missing file or column is reported before any job runs.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,7 @@ PARSED_SCHEMA = ("kind string, pid int, file int, local long, qlocal long, id st
 PARSED_COLUMNS = ["kind", "pid", "file", "local", "qlocal", "id", "title", "body", "tags", "split", "parent_id",
                   "score", "note", "dkey"]
 CORRUPT = "_corrupt_record"
+MALFORMED_EXAMPLES = 5  # malformed records kept per partition (and per run) as examples naming their line
 JSON_HEADER_ROWS = 20000  # the embedded JSON Lines reader takes its columns from its first batch of this size
 
 
@@ -321,18 +323,43 @@ def _jsonl_header(path: str, encoding: str) -> list[str] | None:
 # ------------------------------------------------------------------------------------------- reading
 
 
-def read_parsed(spark, source: SparkSource, config: PrepareConfig, cuts: dict | None = None):
-    """All files read and parsed: one DataFrame of :data:`PARSED_SCHEMA` rows (not yet computed).
+def read_tally(spark):
+    """An accumulator the readers' tasks add their partition's summary to: ``{(file, pid): {"kinds": {kind:
+    records}, "malformed": [(local, score, note), ...]}}``.
+
+    For a file read once by a later job and never cached (``prepare`` reads the Kaggle Answers.csv so): its counts
+    without a job of their own. Keyed by partition, so a task run twice (a retry, a lost block computed again) is
+    counted once.
+    """
+    from pyspark.accumulators import AccumulatorParam
+
+    class ByPartition(AccumulatorParam):
+        def zero(self, value):
+            return {}
+
+        def addInPlace(self, a, b):
+            a.update(b)
+            return a
+
+    return spark.sparkContext.accumulator({}, ByPartition())
+
+
+def read_parsed(spark, source: SparkSource, config: PrepareConfig, cuts: dict | None = None, *,
+                files: list[int] | None = None, tally=None):
+    """The files read and parsed: one DataFrame of :data:`PARSED_SCHEMA` rows (not yet computed).
 
     ``cuts``: per plan index, its :func:`cut_ranges`, when the caller computed them already (``prepare`` does
-    while the JVM starts); else they are computed here.
+    while the JVM starts); else they are computed here. ``files``: the plan indices to read (default all).
+    ``tally``: an accumulator of :class:`ReadTally` that each task adds its partition's summary to (see there).
     """
     from pyspark.sql import functions as F
 
+    indices = range(len(source.plans)) if files is None else files
     if cuts is None:
-        cuts = {index: cut_ranges(plan) for index, plan in enumerate(source.plans)}
+        cuts = {index: cut_ranges(source.plans[index]) for index in indices}
     frames = []
-    for index, plan in enumerate(source.plans):
+    for index in indices:
+        plan = source.plans[index]
         if plan.reader == "driver":
             frames.append(_read_on_driver(spark, plan, source, config))
             continue
@@ -341,7 +368,7 @@ def read_parsed(spark, source: SparkSource, config: PrepareConfig, cuts: dict | 
         if plan.columns.get("header") is None and plan.role in ("parquet", "jsonl"):
             plan.columns = table_columns(plan.path, _remote_header(spark, plan, df), config)
         df = df.withColumn("_file", F.lit(index))
-        parser = _parser(plan, index, source, config)
+        parser = _parser(plan, index, source, config, tally)
         frames.append(df.mapInPandas(parser, PARSED_SCHEMA))
     parsed = frames[0]
     for df in frames[1:]:
@@ -454,8 +481,9 @@ def _remote_header(spark, plan: FilePlan, df) -> list[str]:
 # ------------------------------------------------------------------------------------------- parsers
 
 
-def _parser(plan: FilePlan, index: int, source: SparkSource, config: PrepareConfig):
-    """A ``mapInPandas`` function for one file: batches of its records in, PARSED rows out."""
+def _parser(plan: FilePlan, index: int, source: SparkSource, config: PrepareConfig, tally=None):
+    """A ``mapInPandas`` function for one file: batches of its records in, PARSED rows out (and, with ``tally``,
+    the partition's summary added to it)."""
     role, cols, name = plan.role, dict(plan.columns), display_name(plan.path)
     html_config = config  # pickled into the task with the closure (a small frozen dataclass)
     html = source.html
@@ -502,8 +530,16 @@ def _parser(plan: FilePlan, index: int, source: SparkSource, config: PrepareConf
         local = 0  # records read in this partition
         qlocal = 0
         xml_rows = 0
+        kinds: Counter = Counter()
+        malformed: list = []
         for df in records(batches):
             frame = _as_frame(parse_batch(df.reset_index(drop=True)))
+            if tally is not None:
+                kinds.update(frame["kind"].tolist())
+                if len(malformed) < MALFORMED_EXAMPLES:
+                    bad = frame[frame["kind"] == "m"].head(MALFORMED_EXAMPLES - len(malformed))
+                    malformed += [(int(lo) + local, None if pd.isna(sc) else int(sc), note)
+                                  for lo, sc, note in zip(bad["local"], bad["score"], bad["note"])]
             frame["local"] = frame["local"].to_numpy(dtype=np.int64) + local
             is_q = (frame["kind"] == "q").to_numpy()
             n_q = int(is_q.sum())
@@ -515,6 +551,8 @@ def _parser(plan: FilePlan, index: int, source: SparkSource, config: PrepareConf
             if len(frame):
                 frame["pid"], frame["file"] = pid, index
                 yield _cleaned(_typed(frame), html, html_config)
+        if tally is not None:
+            tally.add({(index, pid): {"kinds": dict(kinds), "malformed": malformed}})
         yield _typed(pd.DataFrame.from_records([{"kind": "p", "pid": pid, "file": index, "local": local,
                                                  "qlocal": qlocal, "score": xml_rows, "note": name}],
                                                columns=PARSED_COLUMNS))
