@@ -150,9 +150,14 @@ def _run(spark, source: SparkSource, config: PrepareConfig, tmp: Path, cuts: dic
         parsed.unpersist()
 
 
+def _joins_answers(config: PrepareConfig) -> bool:
+    """Whether the answers reach the texts (``answers`` in ``--fields``, ``--max-answers`` not 0)."""
+    return "answers" in config.fields and config.max_answers != 0
+
+
 def _late_files(source: SparkSource, config: PrepareConfig) -> list[int]:
     """The plans read only when the answers are joined (a Kaggle Answers.csv, when answers are used)."""
-    if "answers" not in config.fields or config.max_answers == 0:
+    if not _joins_answers(config):
         return []
     return [i for i, plan in enumerate(source.plans) if plan.role == "ka"]
 
@@ -287,7 +292,7 @@ def _questions_answers(spark, parsed, source: SparkSource, config: PrepareConfig
         q = _kaggle_tags(parsed, q, broadcast, post_tags=any(p.role == "kr" for p in source.plans))
     q = q.select("id", "title", "body", "tags", "split", "row", "dkey")
     answers = None
-    if "answers" in config.fields and config.max_answers != 0:
+    if _joins_answers(config):
         answers = (parsed if late is None else late).filter((F.col("kind") == "a") & F.col("parent_id").isNotNull()) \
             .select("parent_id", "body", "score", "pid", "local")
     return q, answers

@@ -350,7 +350,7 @@ def read_parsed(spark, source: SparkSource, config: PrepareConfig, cuts: dict | 
 
     ``cuts``: per plan index, its :func:`cut_ranges`, when the caller computed them already (``prepare`` does
     while the JVM starts); else they are computed here. ``files``: the plan indices to read (default all).
-    ``tally``: an accumulator of :class:`ReadTally` that each task adds its partition's summary to (see there).
+    ``tally``: an accumulator of :func:`read_tally` that each task adds its partition's summary to (see there).
     """
     from pyspark.sql import functions as F
 
@@ -534,13 +534,13 @@ def _parser(plan: FilePlan, index: int, source: SparkSource, config: PrepareConf
         malformed: list = []
         for df in records(batches):
             frame = _as_frame(parse_batch(df.reset_index(drop=True)))
+            frame["local"] = frame["local"].to_numpy(dtype=np.int64) + local
             if tally is not None:
-                kinds.update(frame["kind"].tolist())
+                kinds.update(frame["kind"].value_counts().to_dict())
                 if len(malformed) < MALFORMED_EXAMPLES:
                     bad = frame[frame["kind"] == "m"].head(MALFORMED_EXAMPLES - len(malformed))
-                    malformed += [(int(lo) + local, None if pd.isna(sc) else int(sc), note)
+                    malformed += [(int(lo), None if pd.isna(sc) else int(sc), note)
                                   for lo, sc, note in zip(bad["local"], bad["score"], bad["note"])]
-            frame["local"] = frame["local"].to_numpy(dtype=np.int64) + local
             is_q = (frame["kind"] == "q").to_numpy()
             n_q = int(is_q.sum())
             frame["qlocal"] = 0
